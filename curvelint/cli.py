@@ -1,0 +1,197 @@
+"""The `curvelint` command. Ruff-like: `curvelint [PATH ...]`, `curvelint rule CODE`, `curvelint rules`.
+
+Exit codes: 0 clean, 1 findings at or above `--fail-on` (default `error`), 2 usage, config or
+I/O error. Only argparse is imported up front; the engine loads when there is work to do.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from typing import Sequence
+
+from curvelint._version import __version__
+
+EXIT_OK, EXIT_FINDINGS, EXIT_ERROR = 0, 1, 2
+SUBCOMMANDS = ("check", "rule", "rules")
+
+
+def _csv_list(values: list[str] | None) -> list[str] | None:
+    if values is None:
+        return None
+    return [item.strip() for v in values for item in v.split(",") if item.strip()]
+
+
+def _check_parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(
+        prog="curvelint",
+        description="Lint deep-learning training curves: Keras history JSON, CSVLogger, TensorBoard event files.",
+        epilog="Other commands: `curvelint rule CODE|SLUG|--all`, `curvelint rules`. "
+               "Exit status: 0 clean, 1 findings at or above --fail-on, 2 usage/config/IO error.",
+    )
+    p.add_argument("paths", nargs="*", default=["."], metavar="PATH", help="files or directories to lint (default: .)")
+    p.add_argument("--version", action="version", version=f"curvelint {__version__}")
+    sel = p.add_argument_group("rule selection (codes, code prefixes such as GEN, slugs, or ALL; comma-separated or repeated)")
+    sel.add_argument("--select", action="append", metavar="RULES", help="only these rules (replaces the config's selection)")
+    sel.add_argument("--extend-select", action="append", metavar="RULES", help="these rules in addition")
+    sel.add_argument("--ignore", action="append", metavar="RULES", help="not these rules")
+    out = p.add_argument_group("output")
+    out.add_argument("--format", metavar="FORMAT", help="output format: text (default), json, or a plugin's")
+    out.add_argument("-o", "--output", metavar="FILE", help="write the report to FILE instead of stdout")
+    out.add_argument("--statistics", action="store_true", help="print a count per rule instead of each finding")
+    out.add_argument("--color", choices=("auto", "always", "never"), default="auto", help="colour (default: auto, only on a terminal, off with NO_COLOR)")
+    ex = p.add_argument_group("exit status")
+    ex.add_argument("--fail-on", choices=("error", "warning", "info", "never"), help="lowest severity that makes the exit status 1 (default: error)")
+    ex.add_argument("--exit-zero", action="store_true", help="exit 0 even with findings (2 still means an error)")
+    cfg = p.add_argument_group("configuration")
+    cfg.add_argument("--config", metavar="FILE", help="use this config file instead of searching upward from the first path")
+    cfg.add_argument("--isolated", action="store_true", help="ignore every config file")
+    return p
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    argv = list(sys.argv[1:] if argv is None else argv)
+    if argv and argv[0] in SUBCOMMANDS:
+        command, argv = argv[0], argv[1:]
+    else:
+        command = "check"
+    try:
+        if command == "rule":
+            return _rule(argv)
+        if command == "rules":
+            return _rules(argv)
+        return _check(argv)
+    except BrokenPipeError:  # `curvelint logs | head`
+        sys.stderr.close()
+        return EXIT_OK
+    except KeyboardInterrupt:
+        return 130
+
+
+def _error(message: str) -> int:
+    print(f"curvelint: error: {message}", file=sys.stderr)
+    return EXIT_ERROR
+
+
+def _use_color(choice: str, stream) -> bool:
+    if choice != "auto":
+        return choice == "always"
+    if os.environ.get("NO_COLOR"):
+        return False
+    return bool(getattr(stream, "isatty", lambda: False)())
+
+
+def _check(argv: list[str]) -> int:
+    args = _check_parser().parse_args(argv)
+    from curvelint.config import Config, ConfigError, Selection, find_config, load_config
+    from curvelint.engine import Linter
+    from curvelint.reporters.base import Context
+
+    try:
+        if args.isolated:
+            config = Config()
+        elif args.config:
+            config = load_config(args.config)
+        else:
+            found = find_config(args.paths[0])
+            config = load_config(found) if found else Config()
+        cli = Selection(select=_csv_list(args.select), extend_select=_csv_list(args.extend_select) or [],
+                        ignore=_csv_list(args.ignore) or [])
+        linter = Linter.create(config, cli)
+    except ConfigError as exc:
+        return _error(str(exc))
+    fmt = args.format or config.format or "text"
+    reporter = linter.host.reporters.get(fmt)
+    if reporter is None:
+        return _error(f"unknown --format {fmt!r}; available: {', '.join(sorted(linter.host.reporters))}")
+
+    report = linter.lint_paths(args.paths)
+
+    stream = sys.stdout
+    ctx = Context(color=False if args.output else _use_color(args.color, stream), statistics=args.statistics,
+                  rules=linter.host.rules)
+    text = reporter.render(report, ctx)
+    if args.output:
+        try:
+            with open(args.output, "w", encoding="utf-8") as fh:
+                fh.write(text)
+        except OSError as exc:
+            return _error(f"cannot write {args.output}: {exc.strerror}")
+    else:
+        stream.write(text)
+        stream.flush()
+
+    if any(e.fatal for e in report.errors):
+        if fmt != "text" or args.output:  # the text report already lists them on stdout
+            for e in report.errors:
+                if e.fatal:
+                    print(f"curvelint: error: {e.path}: {e.message}", file=sys.stderr)
+        return EXIT_ERROR
+    fail_on = args.fail_on or config.fail_on or "error"
+    if args.exit_zero or fail_on == "never":
+        return EXIT_OK
+    worst = report.worst()
+    threshold = {"error": 3, "warning": 2, "info": 1}[fail_on]
+    return EXIT_FINDINGS if worst is not None and worst.rank >= threshold else EXIT_OK
+
+
+def _load_rules():
+    from curvelint.plugins import PluginHost
+
+    return PluginHost.load()
+
+
+def _rule(argv: list[str]) -> int:
+    p = argparse.ArgumentParser(prog="curvelint rule", description="Show a rule's documentation.")
+    p.add_argument("name", nargs="?", metavar="CODE|SLUG")
+    p.add_argument("--all", action="store_true", help="every rule, one after another")
+    args = p.parse_args(argv)
+    if not args.name and not args.all:
+        p.error("give a rule code or slug, or --all")
+    host = _load_rules()
+    if args.all:
+        rules = [host.rules[c] for c in sorted(host.rules)]
+    else:
+        rule = host.rule_by_name(args.name)
+        if rule is None:
+            return _error(f"no rule named {args.name!r}; `curvelint rules` lists them")
+        rules = [rule]
+    print("\n\n".join(describe_rule(r, host) for r in rules))
+    return EXIT_OK
+
+
+def describe_rule(rule, host=None) -> str:
+    """The text `curvelint rule CODE` prints: header, summary, options, docs."""
+    owner = host.owner(rule.code) if host is not None else None
+    lines = [f"# {rule.code} {rule.slug}", "",
+             f"Default severity: {rule.severity.value}" + (f" · from plugin {owner.label}" if owner else ""),
+             f"Summary: {rule.summary}"]
+    if rule.needs:
+        lines.append(f"Needs: {', '.join(rule.needs)}")
+    if rule.options:
+        lines += ["", "## Options", ""]
+        for name, opt in rule.options.items():
+            lines.append(f"- `{name.replace('_', '-')}` (default {opt.default!r}): {opt.help}")
+    lines += ["", rule.docs.strip()]
+    return "\n".join(lines)
+
+
+def _rules(argv: list[str]) -> int:
+    p = argparse.ArgumentParser(prog="curvelint rules", description="List every loaded rule.")
+    p.add_argument("--format", choices=("text", "json"), default="text")
+    args = p.parse_args(argv)
+    host = _load_rules()
+    rules = [host.rules[c] for c in sorted(host.rules)]
+    if args.format == "json":
+        import json
+
+        print(json.dumps([{"code": r.code, "slug": r.slug, "severity": r.severity.value, "summary": r.summary,
+                           "plugin": host.owner(r.code).name if host.owner(r.code) else None} for r in rules], indent=2))
+    else:
+        width = max((len(r.slug) for r in rules), default=10)
+        for r in rules:
+            print(f"{r.code:<8} {r.slug:<{width}}  {r.severity.value:<7}  {r.summary}")
+    for e in host.errors:
+        print(f"curvelint: warning: {e.path}: {e.message}", file=sys.stderr)
+    return EXIT_OK

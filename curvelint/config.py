@@ -1,0 +1,235 @@
+"""Configuration: `[tool.curvelint]` in pyproject.toml, `curvelint.toml` or `.curvelint.yaml`.
+
+Found by walking up from the first linted path; the command line wins over the file. Unknown keys
+are errors that name the key, so a typo never silently does nothing. YAML is read with the safe
+loader only.
+"""
+
+from __future__ import annotations
+
+import fnmatch
+import os
+from dataclasses import dataclass, field
+from types import SimpleNamespace
+from typing import Any, Iterable, Mapping
+
+from curvelint.model import Severity
+
+CONFIG_FILES = ("curvelint.toml", ".curvelint.toml", ".curvelint.yaml", ".curvelint.yml", "pyproject.toml")
+FAIL_ON = ("error", "warning", "info", "never")
+
+
+class ConfigError(Exception):
+    """Bad configuration or selection; the CLI exits 2 with this message."""
+
+
+@dataclass
+class Selection:
+    """One layer of rule selection, applied in order: select replaces, extend adds, ignore removes."""
+
+    select: list[str] | None = None
+    extend_select: list[str] = field(default_factory=list)
+    ignore: list[str] = field(default_factory=list)
+
+
+@dataclass
+class Config:
+    path: str | None = None
+    selection: Selection = field(default_factory=Selection)
+    per_path_ignores: dict[str, list[str]] = field(default_factory=dict)
+    exclude: list[str] = field(default_factory=list)
+    fail_on: str | None = None
+    format: str | None = None
+    rules: dict[str, dict[str, Any]] = field(default_factory=dict)
+    plugins_allow: list[str] | None = None
+    plugins_deny: list[str] = field(default_factory=list)
+
+
+_TOP_KEYS = {"select", "extend-select", "ignore", "per-path-ignores", "exclude", "fail-on", "format",
+             "rules", "plugins"}
+_PLUGIN_KEYS = {"allow", "deny"}
+
+
+def find_config(start: str) -> str | None:
+    """The nearest config file at or above `start` (a file's directory, or a directory)."""
+    here = os.path.abspath(start)
+    if not os.path.isdir(here):
+        here = os.path.dirname(here)
+    while True:
+        for name in CONFIG_FILES:
+            candidate = os.path.join(here, name)
+            if os.path.isfile(candidate):
+                if name != "pyproject.toml" or _pyproject_has_section(candidate):
+                    return candidate
+        parent = os.path.dirname(here)
+        if parent == here:
+            return None
+        here = parent
+
+
+def _pyproject_has_section(path: str) -> bool:
+    try:
+        with open(path, "rb") as fh:
+            return b"[tool.curvelint" in fh.read()
+    except OSError:
+        return False
+
+
+def load_config(path: str) -> Config:
+    """Parse one config file; raises ConfigError naming the file and the offending key."""
+    try:
+        with open(path, "rb") as fh:
+            data = fh.read()
+    except OSError as exc:
+        raise ConfigError(f"{path}: cannot read config: {exc.strerror}") from None
+    name = os.path.basename(path)
+    if name.endswith((".yaml", ".yml")):
+        import yaml
+
+        try:
+            table = yaml.safe_load(data) or {}
+        except yaml.YAMLError as exc:
+            raise ConfigError(f"{path}: invalid YAML: {exc}") from None
+    else:
+        try:
+            import tomllib
+        except ModuleNotFoundError:  # Python 3.10
+            import tomli as tomllib  # type: ignore[no-redef]
+        try:
+            table = tomllib.loads(data.decode("utf-8"))
+        except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
+            raise ConfigError(f"{path}: invalid TOML: {exc}") from None
+        if name == "pyproject.toml":
+            table = table.get("tool", {}).get("curvelint", {})
+    if not isinstance(table, dict):
+        raise ConfigError(f"{path}: expected a table of settings, got {type(table).__name__}")
+    return parse_config(table, path)
+
+
+def _key(k: str) -> str:
+    return str(k).replace("_", "-")
+
+
+def _strings(value: Any, where: str) -> list[str]:
+    if isinstance(value, str):
+        value = [value]
+    if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+        raise ConfigError(f"{where}: expected a list of strings, got {value!r}")
+    return list(value)
+
+
+def parse_config(table: Mapping[str, Any], path: str = "<config>") -> Config:
+    cfg = Config(path=path)
+    for raw_key, value in table.items():
+        key = _key(raw_key)
+        where = f"{path}: {raw_key}"
+        if key not in _TOP_KEYS:
+            raise ConfigError(f"{path}: unknown key {raw_key!r} (known: {', '.join(sorted(_TOP_KEYS))})")
+        if key == "select":
+            cfg.selection.select = _strings(value, where)
+        elif key == "extend-select":
+            cfg.selection.extend_select = _strings(value, where)
+        elif key == "ignore":
+            cfg.selection.ignore = _strings(value, where)
+        elif key == "exclude":
+            cfg.exclude = _strings(value, where)
+        elif key == "per-path-ignores":
+            if not isinstance(value, dict):
+                raise ConfigError(f"{where}: expected a table of glob = [codes]")
+            cfg.per_path_ignores = {str(g): _strings(v, f"{where}.{g}") for g, v in value.items()}
+        elif key == "fail-on":
+            if value not in FAIL_ON:
+                raise ConfigError(f"{where}: expected one of {', '.join(FAIL_ON)}, got {value!r}")
+            cfg.fail_on = value
+        elif key == "format":
+            if not isinstance(value, str):
+                raise ConfigError(f"{where}: expected a string")
+            cfg.format = value
+        elif key == "rules":
+            if not isinstance(value, dict) or not all(isinstance(v, dict) for v in value.values()):
+                raise ConfigError(f"{where}: expected a table per rule, e.g. [rules.overfitting]")
+            cfg.rules = {str(k): dict(v) for k, v in value.items()}
+        elif key == "plugins":
+            if not isinstance(value, dict):
+                raise ConfigError(f"{where}: expected a table with allow/deny")
+            for pk, pv in value.items():
+                if _key(pk) not in _PLUGIN_KEYS:
+                    raise ConfigError(f"{path}: unknown key 'plugins.{pk}' (known: allow, deny)")
+                if pk == "allow":
+                    cfg.plugins_allow = _strings(pv, f"{where}.allow")
+                else:
+                    cfg.plugins_deny = _strings(pv, f"{where}.deny")
+    return cfg
+
+
+# ----------------------------------------------------------------------------------------------
+# Resolving selection and per-rule settings against the loaded rules
+
+
+def _matches(selector: str, code: str, slug: str) -> bool:
+    return selector == "ALL" or selector == slug or code.startswith(selector.upper())
+
+
+def matching(rules: Mapping[str, str], selectors: Iterable[str]) -> set[str]:
+    """Codes of `rules` (code -> slug) that any selector (`ALL`, code, code prefix, slug) names."""
+    selectors = list(selectors)
+    return {c for c, s in rules.items() if any(_matches(x, c, s) for x in selectors)}
+
+
+def resolve_selection(rules: Mapping[str, str], layers: Iterable[Selection]) -> set[str]:
+    """Enabled codes after applying each layer (config file, then command line) in turn."""
+    enabled = set(rules)
+    for layer in layers:
+        for selector in [*(layer.select or []), *layer.extend_select, *layer.ignore]:
+            if not matching(rules, [selector]):
+                raise ConfigError(f"unknown rule selector {selector!r}: not a code, code prefix or slug of a loaded rule")
+        if layer.select is not None:
+            enabled = matching(rules, layer.select)
+        enabled |= matching(rules, layer.extend_select)
+        enabled -= matching(rules, layer.ignore)
+    return enabled
+
+
+@dataclass
+class RuleSettings:
+    severity: Severity
+    options: SimpleNamespace
+
+
+def resolve_rule_settings(rules: Mapping[str, Any], table: Mapping[str, Mapping[str, Any]], path: str = "<config>") -> dict[str, RuleSettings]:
+    """Per-rule severity and options: defaults overlaid with the `[rules.<code|slug>]` tables."""
+    by_name = {**{code: code for code in rules}, **{r.slug: code for code, r in rules.items()}}
+    settings = {code: RuleSettings(r.severity, r.default_options()) for code, r in rules.items()}
+    for name, values in table.items():
+        code = by_name.get(name) or by_name.get(str(name).upper())
+        if code is None:
+            raise ConfigError(f"{path}: rules.{name}: no loaded rule has this code or slug")
+        rule = rules[code]
+        for raw_key, value in values.items():
+            key = str(raw_key).replace("-", "_")
+            where = f"{path}: rules.{name}.{raw_key}"
+            if key == "severity":
+                try:
+                    settings[code].severity = Severity(value)
+                except ValueError:
+                    raise ConfigError(f"{where}: expected error, warning or info, got {value!r}") from None
+                continue
+            option = rule.options.get(key)
+            if option is None:
+                known = ", ".join(["severity", *sorted(rule.options)])
+                raise ConfigError(f"{path}: unknown option {raw_key!r} for rule {code} ({rule.slug}); known: {known}")
+            try:
+                setattr(settings[code].options, key, option.coerce(value, where=where))
+            except ValueError as exc:
+                raise ConfigError(str(exc)) from None
+    return settings
+
+
+def ignored_by_path(per_path: Mapping[str, list[str]], paths: Iterable[str]) -> list[str]:
+    """Selectors ignored for a run whose id/sources are `paths` (globs match any of them)."""
+    out: list[str] = []
+    paths = list(paths)
+    for pattern, selectors in per_path.items():
+        if any(fnmatch.fnmatch(p, pattern) or fnmatch.fnmatch(p, pattern.rstrip("/") + "/*") for p in paths):
+            out.extend(selectors)
+    return out

@@ -1,0 +1,164 @@
+"""Finding logs under the given paths and grouping them by the directory that holds one run.
+
+Grouping follows how training writes logs: a Keras TensorBoard log dir with its `train/` and
+`validation/` sub-directories is one run; several event files in one directory are one run; a
+CSVLogger file and a history JSON beside it are read together and become one run when they
+describe the same numbers (that is decided in `assemble`, which reads them).
+"""
+
+from __future__ import annotations
+
+import fnmatch
+import os
+from dataclasses import dataclass, field
+from typing import Iterable, Sequence
+
+from curvelint.model import LintError
+from curvelint.readers.base import HEAD_BYTES, Reader, split_hint_for
+
+#: Directories no training log lives in; skipped without looking inside.
+SKIP_DIRS = frozenset({"__pycache__", "node_modules", "site-packages", ".git", ".hg", ".svn", ".venv", "venv"})
+
+
+@dataclass
+class Candidate:
+    path: str  # as the user would reach it: the argument joined with the relative path
+    reader: Reader
+
+
+@dataclass
+class Group:
+    """Log files of one directory (Keras split sub-directories folded into their parent)."""
+
+    id: str
+    root: str
+    directory: str
+    events: list[Candidate] = field(default_factory=list)
+    files: list[Candidate] = field(default_factory=list)
+
+    def file_id(self, path: str) -> str:
+        """Id for a run that is one file among several in this directory."""
+        rel = os.path.relpath(path, self.root)
+        return rel if not rel.startswith("..") else path
+
+
+def _run_id(root: str, directory: str) -> str:
+    rel = os.path.relpath(directory, root)
+    if rel == ".":
+        return os.path.basename(os.path.abspath(root)) or root
+    return rel.replace(os.sep, "/")
+
+
+def _claim(readers: Sequence[Reader], path: str, name: str, forced: bool = False) -> Reader | None:
+    """The first reader (by priority) whose name check and sniff accept the file.
+
+    A file named on the command line (`forced`) goes to the first reader that takes its name
+    even if the sniff is unsure, so the user hears why it cannot be read.
+    """
+    head: bytes | None = None
+    fallback = None
+    for reader in readers:
+        if not reader.accepts_name(name):
+            continue
+        if head is None:
+            try:
+                with open(path, "rb") as fh:
+                    head = fh.read(HEAD_BYTES)
+            except OSError:
+                return reader  # let the reader report the I/O error with the file's name
+        if reader.sniff(head, name):
+            return reader
+        fallback = fallback or reader
+    return fallback if forced else None
+
+
+def discover(args: Iterable[str], readers: Sequence[Reader], exclude: Sequence[str] = ()) -> tuple[list[Group], list[LintError]]:
+    """Walk every argument; return the groups in a stable order and the I/O errors met."""
+    groups: dict[tuple[str, str], Group] = {}
+    errors: list[LintError] = []
+
+    def add(root: str, path: str, reader: Reader) -> None:
+        directory = os.path.dirname(path) or "."
+        if reader.directory_run and split_hint_for(path):
+            directory = os.path.dirname(directory) or "."
+        key = (root, os.path.normpath(directory))
+        group = groups.get(key)
+        if group is None:
+            group = groups[key] = Group(id=_run_id(root, directory), root=root, directory=directory)
+        (group.events if reader.directory_run else group.files).append(Candidate(path, reader))
+
+    for arg in args:
+        if _is_remote(arg):
+            errors.append(LintError(arg, "remote paths are not supported yet"))
+            continue
+        if not os.path.lexists(arg):
+            errors.append(LintError(arg, "no such file or directory"))
+            continue
+        if os.path.isdir(arg):
+            for path, reader in _walk(arg, readers, exclude, errors):
+                add(arg, path, reader)
+            continue
+        reader = _claim(readers, arg, os.path.basename(arg), forced=True)
+        if reader is None:
+            errors.append(LintError(arg, "not a training log any reader recognises (history JSON, CSVLogger, TensorBoard events)"))
+            continue
+        add(os.path.dirname(arg) or ".", arg, reader)
+
+    ordered = sorted(groups.values(), key=lambda g: (g.root, g.id))
+    _dedupe_ids(ordered)
+    return ordered, errors
+
+
+def _dedupe_ids(groups: list[Group]) -> None:
+    """Two arguments can yield the same relative id; fall back to the full path then."""
+    seen: dict[str, int] = {}
+    for g in groups:
+        seen[g.id] = seen.get(g.id, 0) + 1
+    for g in groups:
+        if seen[g.id] > 1:
+            g.id = os.path.normpath(g.directory).replace(os.sep, "/")
+
+
+def _is_remote(arg: str) -> bool:
+    return "://" in arg and not arg.startswith("file://")
+
+
+def _walk(root: str, readers: Sequence[Reader], exclude: Sequence[str], errors: list[LintError]) -> Iterable[tuple[str, Reader]]:
+    """Depth-first, sorted, symlink loops cut by (device, inode), unreadable dirs reported."""
+    visited: set[tuple[int, int]] = set()
+    stack = [root]
+    while stack:
+        directory = stack.pop()
+        try:
+            st = os.stat(directory)
+        except OSError as exc:
+            errors.append(LintError(directory, f"cannot stat directory: {exc.strerror}"))
+            continue
+        ident = (st.st_dev, st.st_ino)
+        if ident in visited:
+            continue  # a symlink loop or a second link to the same directory
+        visited.add(ident)
+        try:
+            with os.scandir(directory) as it:
+                entries = sorted(it, key=lambda e: e.name)
+        except OSError as exc:
+            errors.append(LintError(directory, f"cannot list directory: {exc.strerror}"))
+            continue
+        subdirs = []
+        for entry in entries:
+            path = os.path.join(directory, entry.name)
+            rel = os.path.relpath(path, root)
+            if exclude and any(fnmatch.fnmatch(rel, pat) or fnmatch.fnmatch(entry.name, pat) for pat in exclude):
+                continue
+            try:
+                is_dir = entry.is_dir()
+            except OSError:
+                continue
+            if is_dir:
+                if entry.name not in SKIP_DIRS and not entry.name.startswith("."):
+                    subdirs.append(path)
+                continue
+            reader = _claim(readers, path, entry.name)
+            if reader is not None:
+                yield path, reader
+        stack.extend(reversed(subdirs))

@@ -1,0 +1,237 @@
+"""The engine: discover runs, read them, run every selected rule, collect a `Report`.
+
+A rule that raises becomes an INT001 finding for that run and the other rules still run; a rule
+whose needed series a run lacks is skipped for that run.
+"""
+
+from __future__ import annotations
+
+import os
+import traceback
+from dataclasses import dataclass
+from typing import Any, Iterable, Mapping
+
+from curvelint.assemble import assemble
+from curvelint.config import (
+    Config,
+    ConfigError,
+    RuleSettings,
+    Selection,
+    find_config,
+    ignored_by_path,
+    load_config,
+    matching,
+    parse_config,
+    resolve_rule_settings,
+    resolve_selection,
+)
+from curvelint.discover import discover
+from curvelint.model import Finding, LintError, Location, Report, Run, Severity
+from curvelint.plugins import PluginHost
+from curvelint.rule import Rule, Violation
+
+INTERNAL_ERROR = ("INT001", "internal-error")
+
+
+@dataclass
+class Linter:
+    """Rules, settings and readers resolved once, then applied to any number of runs."""
+
+    host: PluginHost
+    config: Config
+    enabled: list[str]
+    settings: dict[str, RuleSettings]
+
+    @classmethod
+    def create(cls, config: Config | None = None, cli: Selection | None = None, host: PluginHost | None = None) -> Linter:
+        config = config or Config()
+        if host is None:
+            host = PluginHost.load(allow=config.plugins_allow, deny=config.plugins_deny)
+        slugs = {code: rule.slug for code, rule in host.rules.items()}
+        enabled = sorted(resolve_selection(slugs, [config.selection] + ([cli] if cli else [])))
+        settings = resolve_rule_settings(host.rules, config.rules, config.path or "<config>")
+        return cls(host=host, config=config, enabled=enabled, settings=settings)
+
+    @property
+    def _slugs(self) -> dict[str, str]:
+        return {code: rule.slug for code, rule in self.host.rules.items()}
+
+    # -- whole trees ---------------------------------------------------------------------------
+
+    def lint_paths(self, paths: Iterable[str]) -> Report:
+        groups, errors = discover(list(paths), self.host.readers, self.config.exclude)
+        report = Report(errors=list(self.host.errors) + errors)
+        for group in groups:
+            runs, notes = assemble(group)
+            report.errors.extend(notes)
+            for run in runs:
+                report.runs.append(run)
+                report.findings.extend(self.check(run))
+        return _ordered(report)
+
+    def lint_runs(self, runs: Iterable[Run]) -> Report:
+        report = Report(errors=list(self.host.errors))
+        for run in runs:
+            report.runs.append(run)
+            report.findings.extend(self.check(run))
+        return _ordered(report)
+
+    # -- one run -------------------------------------------------------------------------------
+
+    def check(self, run: Run) -> list[Finding]:
+        ignored = ignored_by_path(self.config.per_path_ignores, [run.id, *run.sources])
+        skip = matching(self._slugs, ignored) if ignored else set()
+        findings: list[Finding] = []
+        for code in self.enabled:
+            if code in skip:
+                continue
+            rule_cls = self.host.rules[code]
+            if any(not run.has(key) for key in rule_cls.needs):
+                continue
+            settings = self.settings[code]
+            try:
+                violations = list(rule_cls().check(run, settings.options) or ())
+                made = [self._finding(run, rule_cls, v, settings) for v in violations]
+            except Exception as exc:  # noqa: BLE001 - one rule's bug must not hide the others
+                if INTERNAL_ERROR[0] in self.enabled:
+                    findings.append(_internal_error(run, rule_cls, exc))
+                continue
+            findings.extend(made)
+        return findings
+
+    def _finding(self, run: Run, rule: type[Rule], v: Violation, settings: RuleSettings) -> Finding:
+        if not isinstance(v, Violation):
+            raise TypeError(f"check() yielded {type(v).__name__}, not a curvelint.Violation")
+        severity = settings.severity
+        if v.severity is not None and settings.severity == rule.severity:
+            severity = v.severity  # a rule may grade one case; an explicit config override wins
+        series = tuple(v.series) or tuple(rule.needs)
+        location = None
+        if v.path is not None:
+            location = Location(v.path, v.line)
+        elif v.epochs is not None:
+            hit = run.line_of(v.epochs[0], series)
+            if hit is not None:
+                location = Location(*hit)
+        if location is None and run.sources:
+            location = Location(_source_for(run, series))
+        return Finding(
+            run=run.id, code=rule.code, rule=rule.slug, severity=Severity(severity),
+            message=str(v.message), remediation=v.remediation if v.remediation is not None else rule.remediation,
+            series=series, epochs=None if v.epochs is None else (int(v.epochs[0]), int(v.epochs[1])),
+            location=location, evidence=dict(v.evidence),
+        )
+
+
+def _source_for(run: Run, series: tuple[str, ...]) -> str:
+    for key in series:
+        curve = run.raw(key)
+        if curve is not None and curve.source:
+            return curve.source
+    return run.sources[0]
+
+
+def _internal_error(run: Run, rule: type[Rule], exc: BaseException) -> Finding:
+    frames = traceback.extract_tb(exc.__traceback__)
+    where = f" at {os.path.basename(frames[-1].filename)}:{frames[-1].lineno}" if frames else ""
+    return Finding(
+        run=run.id, code=INTERNAL_ERROR[0], rule=INTERNAL_ERROR[1], severity=Severity.ERROR,
+        message=f"rule {rule.code} ({rule.slug}) raised {type(exc).__name__}: {exc}{where}; the other rules still ran",
+        remediation="Report this to the rule's authors with the log that triggers it; `--ignore "
+                    f"{rule.code}` skips the rule meanwhile.",
+        location=Location(run.sources[0]) if run.sources else None,
+        evidence={"rule": rule.code, "exception": type(exc).__name__},
+    )
+
+
+def _ordered(report: Report) -> Report:
+    report.runs.sort(key=lambda r: r.id)
+    order = {r.id: i for i, r in enumerate(report.runs)}
+    report.findings.sort(key=lambda f: (order.get(f.run, len(order)), *f.sort_key()[1:]))
+    return report
+
+
+# ------------------------------------------------------------------------------------------------
+# The Python API
+
+
+def _config_for(paths: list[str], config: Config | Mapping[str, Any] | str | None, isolated: bool) -> Config:
+    if isinstance(config, Config):
+        return config
+    if isinstance(config, Mapping):
+        return parse_config(config, "<dict>")
+    if isinstance(config, str):
+        return load_config(config)
+    if isolated or not paths:
+        return Config()
+    found = find_config(paths[0])
+    return load_config(found) if found else Config()
+
+
+def lint(
+    paths: str | os.PathLike | Iterable[str | os.PathLike] = ".",
+    *,
+    select: list[str] | None = None,
+    extend_select: list[str] | None = None,
+    ignore: list[str] | None = None,
+    config: Config | Mapping[str, Any] | str | None = None,
+    isolated: bool = False,
+) -> Report:
+    """Lint every run under `paths` and return the report (raises ConfigError on bad config).
+
+    `config` is a Config, a dict shaped like `[tool.curvelint]`, or a config file path; by
+    default the nearest config file above the first path is used (`isolated=True`: none).
+    """
+    if isinstance(paths, (str, os.PathLike)):
+        paths = [paths]
+    paths = [os.fspath(p) for p in paths]
+    cfg = _config_for(paths, config, isolated)
+    cli = Selection(select=select, extend_select=list(extend_select or []), ignore=list(ignore or []))
+    return Linter.create(cfg, cli).lint_paths(paths)
+
+
+def lint_history(
+    history: Any,
+    *,
+    run_id: str = "history",
+    select: list[str] | None = None,
+    extend_select: list[str] | None = None,
+    ignore: list[str] | None = None,
+    config: Config | Mapping[str, Any] | str | None = None,
+) -> Report:
+    """Lint a `keras.callbacks.History`, its `.history` dict, or a list of per-epoch dicts,
+    without writing a file. Keras' `History.epoch` list is used for epoch numbers if present."""
+    from curvelint.readers.keras_json import curves_from_object
+
+    obj = history
+    if hasattr(history, "history") and isinstance(history.history, dict):
+        obj = {"history": history.history}
+        epochs = getattr(history, "epoch", None)
+        if isinstance(epochs, list):
+            obj["epoch"] = epochs
+    elif hasattr(history, "to_dict") and callable(history.to_dict):  # a pandas DataFrame
+        obj = history.to_dict(orient="list")
+    try:
+        curves = curves_from_object(_plain(obj), source=None)
+    except Exception as exc:
+        raise ValueError(f"cannot read this history: {exc}") from None
+    run = Run(id=run_id, sources=[], format="keras-history", curves=curves)
+    cfg = _config_for([], config, True)
+    cli = Selection(select=select, extend_select=list(extend_select or []), ignore=list(ignore or []))
+    return Linter.create(cfg, cli).lint_runs([run])
+
+
+def _plain(obj: Any) -> Any:
+    """numpy scalars/arrays (what Keras 3 puts in History) to plain Python numbers and lists."""
+    if isinstance(obj, Mapping):
+        return {str(k): _plain(v) for k, v in obj.items()}
+    if isinstance(obj, (list, tuple)):
+        return [_plain(v) for v in obj]
+    if hasattr(obj, "tolist"):
+        return _plain(obj.tolist())
+    if hasattr(obj, "item") and callable(obj.item):
+        return obj.item()
+    return obj
+
+
+__all__ = ["ConfigError", "Linter", "LintError", "lint", "lint_history"]

@@ -1,0 +1,35 @@
+"""The hooks a curvelint plugin implements. Built-ins use exactly these hooks too.
+
+A plugin is any module or object registered under the `curvelint` entry-point group; it
+implements one or more of the hooks below with `@curvelint.hookimpl`.
+"""
+
+from __future__ import annotations
+
+import pluggy
+
+PROJECT = "curvelint"
+#: Bumped when a hook's signature or a contract object changes incompatibly.
+PLUGIN_API_VERSION = 1
+
+hookspec = pluggy.HookspecMarker(PROJECT)
+hookimpl = pluggy.HookimplMarker(PROJECT)
+
+
+@hookspec
+def curvelint_rules():
+    """Return an iterable of `curvelint.Rule` subclasses this plugin contributes.
+
+    Codes and slugs must be unique across all plugins; a duplicate is refused at load with a
+    message naming both plugins.
+    """
+
+
+@hookspec
+def curvelint_readers():
+    """Return an iterable of `curvelint.readers.Reader` instances for additional log formats."""
+
+
+@hookspec
+def curvelint_reporters():
+    """Return an iterable of reporter objects (`name`, `render(report, context) -> str`)."""

@@ -1,0 +1,260 @@
+"""The normalized curve model: what every reader produces and every rule consumes.
+
+Rules never see a file format, only `Run` and `Curve`. This module imports nothing of ours, so
+readers, rules and reporters can all depend on it without cycles.
+"""
+
+from __future__ import annotations
+
+import enum
+from dataclasses import dataclass, field
+from functools import cached_property
+from typing import Any, Iterable, Iterator
+
+import numpy as np
+
+EPOCH = "epoch"
+BATCH = "batch"
+TRAIN = "train"
+VAL = "val"
+TEST = "test"
+
+
+class Severity(str, enum.Enum):
+    """How bad a finding is; `error` means the run's numbers cannot be trusted."""
+
+    ERROR = "error"
+    WARNING = "warning"
+    INFO = "info"
+
+    @property
+    def rank(self) -> int:
+        return {"error": 3, "warning": 2, "info": 1}[self.value]
+
+    def __str__(self) -> str:  # so f-strings print "warning", not "Severity.WARNING"
+        return self.value
+
+
+def series_key(split: str, name: str, granularity: str = EPOCH) -> str:
+    """`train/loss`, `val/accuracy`; batch-level series get an `@batch` suffix."""
+    key = f"{split}/{name}"
+    return key if granularity == EPOCH else f"{key}@{granularity}"
+
+
+def keras_name(key: str) -> str:
+    """The name a Keras user knows a series by: `val/loss` -> `val_loss`, `train/loss` -> `loss`."""
+    base, _, gran = key.partition("@")
+    split, _, name = base.partition("/")
+    out = name if split == TRAIN else f"{split}_{name}"
+    return f"{out} (per {gran})" if gran else out
+
+
+@dataclass(eq=False)
+class Curve:
+    """One logged series, kept exactly as written: NaN/Inf stay, restarts are recorded not merged.
+
+    `step` is the epoch number for epoch-level series and the global step for batch-level ones.
+    `lines` holds the 1-based source line of each point where the format has lines (CSV).
+    """
+
+    name: str
+    split: str
+    step: np.ndarray
+    value: np.ndarray
+    granularity: str = EPOCH
+    wall_time: np.ndarray | None = None
+    lines: np.ndarray | None = None
+    source: str | None = None
+    raw_name: str = ""
+
+    def __post_init__(self) -> None:
+        self.step = np.asarray(self.step, dtype=np.int64)
+        self.value = np.asarray(self.value, dtype=np.float64)
+        if self.step.shape != self.value.shape or self.step.ndim != 1:
+            raise ValueError(f"step and value of {self.key} must be 1-D arrays of equal length")
+        if self.wall_time is not None:
+            self.wall_time = np.asarray(self.wall_time, dtype=np.float64)
+        if self.lines is not None:
+            self.lines = np.asarray(self.lines, dtype=np.int64)
+        if not self.raw_name:
+            self.raw_name = self.name
+
+    @property
+    def key(self) -> str:
+        return series_key(self.split, self.name, self.granularity)
+
+    def __len__(self) -> int:
+        return int(self.value.size)
+
+    @cached_property
+    def restarts(self) -> np.ndarray:
+        """Indices where the step does not increase: a resumed or appended run begins there."""
+        if self.step.size < 2:
+            return np.zeros(0, dtype=np.int64)
+        return np.flatnonzero(np.diff(self.step) <= 0) + 1
+
+    @cached_property
+    def resolved(self) -> Curve:
+        """The curve as analysed: each restart overwrites the steps it repeats, as TensorBoard does.
+
+        A CSVLogger file appended to without `initial_epoch` restarts at epoch 0, so only its last
+        segment survives; a run resumed from a checkpoint at epoch 50 keeps epochs 0-49 of the
+        first attempt and everything of the second.
+        """
+        if self.restarts.size == 0:
+            return self
+        bounds = [0, *self.restarts.tolist(), self.step.size]
+        keep = np.zeros(0, dtype=np.int64)
+        for start, stop in zip(bounds[:-1], bounds[1:]):
+            first = self.step[start]
+            keep = keep[self.step[keep] < first]
+            keep = np.concatenate([keep, np.arange(start, stop, dtype=np.int64)])
+        return self.take(keep)
+
+    def take(self, index: np.ndarray) -> Curve:
+        """A new curve holding only the points at `index` (same metadata)."""
+        return Curve(
+            name=self.name,
+            split=self.split,
+            step=self.step[index],
+            value=self.value[index],
+            granularity=self.granularity,
+            wall_time=None if self.wall_time is None else self.wall_time[index],
+            lines=None if self.lines is None else self.lines[index],
+            source=self.source,
+            raw_name=self.raw_name,
+        )
+
+    def line_of(self, step: int) -> int | None:
+        """Source line of the (last) point logged at `step`, if the format has lines."""
+        if self.lines is None:
+            return None
+        hits = np.flatnonzero(self.step == step)
+        return int(self.lines[hits[-1]]) if hits.size else None
+
+
+@dataclass(frozen=True)
+class ReadProblem:
+    """Something a reader could not read; becomes a LOG001 finding naming file and position."""
+
+    path: str
+    message: str
+    line: int | None = None
+    offset: int | None = None
+    severity: Severity = Severity.ERROR
+
+    @property
+    def position(self) -> str:
+        if self.line is not None:
+            return f"{self.path}:{self.line}"
+        if self.offset is not None:
+            return f"{self.path} at byte {self.offset}"
+        return self.path
+
+
+@dataclass(eq=False)
+class Run:
+    """One training run: every series from every source file describing it."""
+
+    id: str
+    sources: list[str]
+    format: str
+    curves: list[Curve] = field(default_factory=list)
+    problems: list[ReadProblem] = field(default_factory=list)
+
+    @cached_property
+    def _by_key(self) -> dict[str, Curve]:
+        return {c.key: c for c in self.curves}
+
+    def raw(self, key: str) -> Curve | None:
+        """The curve as logged, restarts and all."""
+        return self._by_key.get(key)
+
+    def get(self, key: str) -> Curve | None:
+        """The curve as analysed (restarts resolved), or None if the run lacks it."""
+        curve = self._by_key.get(key)
+        return None if curve is None else curve.resolved
+
+    def has(self, key: str) -> bool:
+        return key in self._by_key
+
+    @property
+    def series(self) -> list[str]:
+        return [c.key for c in self.curves]
+
+    def select(self, *, split: str | None = None, granularity: str | None = EPOCH) -> Iterator[Curve]:
+        for c in self.curves:
+            if (split is None or c.split == split) and (granularity is None or c.granularity == granularity):
+                yield c
+
+    @property
+    def epochs(self) -> int:
+        """Number of epochs analysed: the longest epoch-level series after resolving restarts."""
+        return max((len(c.resolved) for c in self.select()), default=0)
+
+    def line_of(self, step: int, keys: Iterable[str] = ()) -> tuple[str, int] | None:
+        """(path, line) of the epoch `step` in the first of `keys` (or any series) that has lines."""
+        candidates = [self._by_key[k] for k in keys if k in self._by_key] or self.curves
+        for curve in candidates:
+            line = curve.line_of(step)
+            if line is not None and curve.source:
+                return curve.source, line
+        return None
+
+
+@dataclass(frozen=True)
+class Location:
+    path: str
+    line: int | None = None
+
+
+@dataclass
+class Finding:
+    """One verdict of one rule on one run, with the numbers behind it."""
+
+    run: str
+    code: str
+    rule: str
+    severity: Severity
+    message: str
+    remediation: str = ""
+    series: tuple[str, ...] = ()
+    epochs: tuple[int, int] | None = None
+    location: Location | None = None
+    evidence: dict[str, Any] = field(default_factory=dict)
+
+    def sort_key(self) -> tuple:
+        first = self.epochs[0] if self.epochs else -1
+        return (self.run, -self.severity.rank, first, self.code)
+
+
+@dataclass(frozen=True)
+class LintError:
+    """A problem that is not about a run's curves: a missing path, a broken plugin, bad config.
+
+    `fatal` errors (I/O, config) make the process exit 2; the others are reported and skipped.
+    """
+
+    path: str
+    message: str
+    fatal: bool = True
+
+
+@dataclass
+class Report:
+    runs: list[Run] = field(default_factory=list)
+    findings: list[Finding] = field(default_factory=list)
+    errors: list[LintError] = field(default_factory=list)
+
+    def counts(self) -> dict[str, int]:
+        out = {s.value: 0 for s in Severity}
+        for f in self.findings:
+            out[f.severity.value] += 1
+        return out
+
+    @property
+    def summary(self) -> dict[str, int]:
+        return {"runs": len(self.runs), **self.counts()}
+
+    def worst(self) -> Severity | None:
+        return max((f.severity for f in self.findings), key=lambda s: s.rank, default=None)

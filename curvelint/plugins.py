@@ -1,0 +1,191 @@
+"""The plugin host: loads every `curvelint` entry point on its own and collects what it offers.
+
+A plugin that fails to import, or whose hook raises, is reported with its name and version and
+skipped; a rule whose code or slug is taken is refused naming both plugins. Built-ins come in
+through the same entry points, so they get no privilege a team plugin lacks.
+"""
+
+from __future__ import annotations
+
+import os
+import traceback
+from dataclasses import dataclass, field
+from typing import Any, Iterable
+
+import pluggy
+
+from curvelint import hookspecs
+from curvelint.model import LintError
+from curvelint.rule import Rule
+
+BUILTIN_DIST = "curvelint"
+_BUILTIN_MODULES = {
+    "builtin-rules": "curvelint.rules",
+    "builtin-readers": "curvelint.readers.builtin",
+    "builtin-reporters": "curvelint.reporters.builtin",
+}
+
+
+@dataclass
+class PluginInfo:
+    name: str
+    dist: str
+    version: str
+    rules: list[str] = field(default_factory=list)
+
+    @property
+    def label(self) -> str:
+        return f"{self.name} ({self.dist} {self.version})"
+
+
+class PluginHost:
+    """Everything the plugins contribute: rules by code, readers by priority, reporters by name."""
+
+    def __init__(self) -> None:
+        self.pm = pluggy.PluginManager(hookspecs.PROJECT)
+        self.pm.add_hookspecs(hookspecs)
+        self.plugins: dict[str, PluginInfo] = {}
+        self.rules: dict[str, type[Rule]] = {}
+        self.readers: list[Any] = []
+        self.reporters: dict[str, Any] = {}
+        self.errors: list[LintError] = []
+        self._rule_owner: dict[str, str] = {}
+        self._slugs: dict[str, str] = {}
+
+    @classmethod
+    def load(cls, allow: Iterable[str] | None = None, deny: Iterable[str] = ()) -> PluginHost:
+        """Load installed entry points (allow/deny by entry-point or distribution name)."""
+        host = cls()
+        deny = set(deny) | set(filter(None, os.environ.get("CURVELINT_DISABLE_PLUGINS", "").split(",")))
+        allow = None if allow is None else set(allow)
+        for ep, dist, version in _entry_points():
+            builtin = dist == BUILTIN_DIST
+            if ep.name in deny or dist in deny:
+                continue
+            if allow is not None and not builtin and ep.name not in allow and dist not in allow:
+                continue
+            try:
+                obj = ep.load()
+            except Exception as exc:  # noqa: BLE001 - any import failure must be isolated
+                host._error(f"{ep.name} ({dist} {version})", f"failed to load: {_brief(exc)}")
+                continue
+            host.register(obj, ep.name, dist, version)
+        if not any(p.dist == BUILTIN_DIST for p in host.plugins.values()):
+            host._register_builtins_from_source(deny)
+        host.collect()
+        return host
+
+    def _register_builtins_from_source(self, deny: set[str]) -> None:
+        """Running from a checkout without `pip install`: no entry points, same modules."""
+        import importlib
+
+        from curvelint._version import __version__
+
+        for name, module in _BUILTIN_MODULES.items():
+            if name in deny:
+                continue
+            try:
+                obj = importlib.import_module(module)
+            except ImportError as exc:
+                self._error(name, f"failed to load: {_brief(exc)}")
+                continue
+            self.register(obj, name, BUILTIN_DIST, __version__)
+
+    def register(self, obj: Any, name: str, dist: str = "?", version: str = "?") -> None:
+        if name in self.plugins:
+            self._error(name, f"plugin name {name!r} is registered twice; second one skipped")
+            return
+        try:
+            self.pm.register(obj, name=name)
+        except Exception as exc:  # pluggy validates hook signatures here
+            self._error(f"{name} ({dist} {version})", f"cannot be registered: {_brief(exc)}")
+            return
+        self.plugins[name] = PluginInfo(name, dist, version)
+
+    def collect(self) -> None:
+        """Call every plugin's hooks one by one, so one plugin's failure touches only itself."""
+        for impl in self._impls("curvelint_readers"):
+            for reader in self._call(impl):
+                self.readers.append(reader)
+        self.readers.sort(key=lambda r: getattr(r, "priority", 100))
+        for impl in self._impls("curvelint_reporters"):
+            for reporter in self._call(impl):
+                self.reporters.setdefault(reporter.name, reporter)
+        for impl in self._impls("curvelint_rules"):
+            for rule in self._call(impl):
+                self._add_rule(rule, impl.plugin_name)
+
+    def _impls(self, hook: str) -> list[Any]:
+        impls = getattr(self.pm.hook, hook).get_hookimpls()
+        order = list(self.plugins)
+        return sorted(impls, key=lambda i: order.index(i.plugin_name) if i.plugin_name in order else len(order))
+
+    def _call(self, impl: Any) -> list[Any]:
+        info = self.plugins.get(impl.plugin_name)
+        label = info.label if info else impl.plugin_name
+        try:
+            return list(impl.function() or [])
+        except Exception as exc:  # noqa: BLE001
+            self._error(label, f"hook {impl.function.__name__}() raised {_brief(exc)}")
+            return []
+
+    def _add_rule(self, rule: Any, plugin: str) -> None:
+        label = self.plugins[plugin].label
+        if not (isinstance(rule, type) and issubclass(rule, Rule)):
+            self._error(label, f"curvelint_rules() returned {rule!r}, not a Rule subclass")
+            return
+        problems = rule.declaration_problems()
+        if problems:
+            self._error(label, f"rule {rule.__name__} refused: {'; '.join(problems)}")
+            return
+        for kind, taken, value in (("code", self._rule_owner, rule.code), ("slug", self._slugs, rule.slug)):
+            if value in taken:
+                self._error(label, f"rule {rule.code} ({rule.slug}) refused: {kind} {value!r} is already "
+                                   f"registered by plugin {self.plugins[taken[value]].label}")
+                return
+        self.rules[rule.code] = rule
+        self._rule_owner[rule.code] = plugin
+        self._slugs[rule.slug] = plugin
+        self.plugins[plugin].rules.append(rule.code)
+
+    def owner(self, code: str) -> PluginInfo | None:
+        plugin = self._rule_owner.get(code)
+        return None if plugin is None else self.plugins[plugin]
+
+    def rule_by_name(self, name: str) -> type[Rule] | None:
+        """Find a rule by code (any case) or slug."""
+        rule = self.rules.get(name.upper())
+        if rule is None and name in self._slugs:
+            code = next(c for c, r in self.rules.items() if r.slug == name)
+            rule = self.rules[code]
+        return rule
+
+    def _error(self, plugin: str, message: str) -> None:
+        self.errors.append(LintError(path=f"plugin {plugin}", message=message, fatal=False))
+
+
+def _entry_points() -> list[tuple[Any, str, str]]:
+    """(entry point, distribution, version), curvelint's own first, then by name."""
+    from importlib.metadata import entry_points
+
+    found = []
+    for ep in entry_points(group=hookspecs.PROJECT):
+        dist = getattr(ep, "dist", None)
+        name = dist.metadata["Name"] if dist is not None else "?"
+        version = dist.version if dist is not None else "?"
+        found.append((ep, name, version))
+    found.sort(key=lambda t: (t[1] != BUILTIN_DIST, t[1], t[0].name))
+    # the same distribution can be visible twice (e.g. an editable install and a build dir)
+    unique, seen = [], set()
+    for item in found:
+        if (item[0].name, item[1]) not in seen:
+            seen.add((item[0].name, item[1]))
+            unique.append(item)
+    return unique
+
+
+def _brief(exc: BaseException) -> str:
+    """`ValueError: msg (at module.py:12)`: enough to find the bug, no full traceback."""
+    frames = traceback.extract_tb(exc.__traceback__)
+    where = f" (at {os.path.basename(frames[-1].filename)}:{frames[-1].lineno})" if frames else ""
+    return f"{type(exc).__name__}: {exc}{where}"

@@ -1,0 +1,14 @@
+"""Registers the built-in readers through the same hook a team plugin would use."""
+
+from __future__ import annotations
+
+from curvelint.hookspecs import hookimpl
+from curvelint.readers.keras_csv import KerasCsvReader
+from curvelint.readers.keras_json import KerasJsonReader
+from curvelint.readers.lightning_csv import LightningCsvReader
+from curvelint.readers.tfevents import TensorBoardReader
+
+
+@hookimpl
+def curvelint_readers():
+    return [TensorBoardReader(), LightningCsvReader(), KerasJsonReader(), KerasCsvReader()]

@@ -1,0 +1,207 @@
+"""Keras history JSON: `json.dump(history.history)` and every shape people save it in.
+
+Shapes read: a plain `{"loss": [...]}` dict; `{"history": {...}}` wrappers (with an optional
+`epoch` list); a list of per-epoch dicts; pandas `DataFrame.to_json` in the `columns`, `index`,
+`records`, `split` and `table` orientations; `{"epochs": [...], "metrics": {...}}`; and a JSON
+string holding the Python repr of the dict (`json.dump(str(history.history))`). `NaN`,
+`Infinity` and `null` (pandas' NaN) are kept as non-finite values.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import re
+from typing import Any
+
+import numpy as np
+
+from curvelint.model import Curve
+from curvelint.readers.base import NotALog, Reader, ReadError, Source, decode_text
+from curvelint.readers.names import AXIS_NAMES, canonical_all, looks_like_metric
+
+FORMAT = "keras-json"
+_INT_KEY = re.compile(r"^-?\d+$")
+_NONFINITE = {"nan": math.nan, "inf": math.inf, "+inf": math.inf, "-inf": -math.inf,
+              "infinity": math.inf, "+infinity": math.inf, "-infinity": -math.inf}
+
+
+class KerasJsonReader(Reader):
+    format = FORMAT
+    priority = 30
+
+    def accepts_name(self, name: str) -> bool:
+        return name.lower().endswith(".json")
+
+    def sniff(self, head: bytes, name: str) -> bool:
+        text = head.lower()
+        return any(tok in text for tok in (b"loss", b"acc", b"val_", b"mae", b"mse"))
+
+    def read(self, path: str) -> Source:
+        with open(path, "rb") as fh:
+            data = fh.read()
+        if not data.strip():
+            raise ReadError("empty file", offset=0)
+        text = decode_text(data, path)
+        try:
+            obj = json.loads(text)
+        except json.JSONDecodeError as exc:
+            raise ReadError(f"invalid JSON: {exc.msg} (column {exc.colno})", line=exc.lineno) from None
+        except RecursionError:
+            raise ReadError("JSON nested too deeply") from None
+        return Source(path=path, format=FORMAT, curves=curves_from_object(obj, source=path))
+
+
+def curves_from_object(obj: Any, source: str | None = None) -> list[Curve]:
+    """Curves from an already-parsed history object (also used for in-memory `History`)."""
+    if isinstance(obj, str):
+        obj = _parse_repr(obj)
+    columns, steps = _table(obj)
+    if not columns:
+        raise NotALog("no numeric series")
+    names = canonical_all(columns)
+    if not any(looks_like_metric(raw) for raw in names):
+        raise NotALog("no loss or metric series")
+    curves = []
+    for raw, canon in names.items():
+        column = columns[raw]
+        if isinstance(column, dict):  # {step: value}, from records/index orientations
+            col_steps = np.fromiter(column.keys(), dtype=np.int64, count=len(column))
+            values = [column[s] for s in column]
+        else:
+            values = column
+            col_steps = steps if steps is not None and len(steps) == len(column) else np.arange(len(column))
+        floats = _floats(values, raw)
+        if floats is None:
+            continue
+        curves.append(Curve(name=canon.name, split=canon.split, granularity=canon.granularity,
+                            step=col_steps, value=floats, source=source, raw_name=raw))
+    if not curves:
+        raise NotALog("no numeric series")
+    return curves
+
+
+def _parse_repr(text: str) -> Any:
+    """`json.dump(str(history.history))` leaves a Python dict repr inside a JSON string."""
+    stripped = text.strip()
+    if not stripped.startswith(("{", "[")):
+        raise NotALog("a JSON string, not a history")
+    fixed = re.sub(r"\bnan\b", "NaN", stripped)
+    fixed = re.sub(r"(?<![\w.])(-?)inf\b", r"\1Infinity", fixed)
+    fixed = fixed.replace("'", '"')
+    try:
+        return json.loads(fixed)
+    except json.JSONDecodeError as exc:
+        raise ReadError(f"JSON string holding a Python repr that cannot be read: {exc.msg}") from None
+
+
+def _as_step(value: Any) -> int | None:
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, int):
+        return value
+    if isinstance(value, float) and value.is_integer():
+        return int(value)
+    if isinstance(value, str) and _INT_KEY.match(value):
+        return int(value)
+    return None
+
+
+def _steps(value: Any) -> np.ndarray | None:
+    if not isinstance(value, list) or not value:
+        return None
+    steps = [_as_step(v) for v in value]
+    if any(s is None for s in steps):
+        return None
+    return np.asarray(steps, dtype=np.int64)
+
+
+def _records(rows: list[Any], index: list[Any] | None = None) -> tuple[dict[str, Any], None]:
+    """Per-epoch dicts -> {name: {step: value}}; the step is the row's `epoch` or its position."""
+    columns: dict[str, dict[int, Any]] = {}
+    for pos, row in enumerate(rows):
+        if not isinstance(row, dict):
+            continue
+        step = None
+        for key in ("epoch", "Epoch", "epochs", "step"):
+            if key in row:
+                step = _as_step(row[key])
+                break
+        if step is None and index is not None:
+            step = _as_step(index[pos])
+        if step is None:
+            step = pos
+        for name, value in row.items():
+            if name.lower() in AXIS_NAMES:
+                continue
+            columns.setdefault(name, {})[step] = value
+    return columns, None
+
+
+def _table(obj: Any) -> tuple[dict[str, Any], np.ndarray | None]:
+    """Find the {name: values} table in any of the supported shapes."""
+    if isinstance(obj, list):
+        if obj and all(isinstance(r, dict) for r in obj):
+            return _records(obj)
+        return {}, None
+    if not isinstance(obj, dict):
+        return {}, None
+
+    # wrappers: {"history": {...}, "epoch": [...]} and {"epochs": [...], "metrics": {...}}
+    for inner_key, step_keys in (("history", ("epoch", "epochs")), ("metrics", ("epochs", "epoch"))):
+        inner = obj.get(inner_key)
+        if isinstance(inner, (dict, list)):
+            columns, steps = _table(inner)
+            if columns:
+                for sk in step_keys:
+                    if steps is None and sk in obj:
+                        steps = _steps(obj[sk])
+                return columns, steps
+    # pandas orient="split": {"columns": [...], "index": [...], "data": [[...]]}
+    if isinstance(obj.get("columns"), list) and isinstance(obj.get("data"), list):
+        cols = obj["columns"]
+        rows = [dict(zip(cols, r)) for r in obj["data"] if isinstance(r, list)]
+        return _records(rows, obj.get("index") if isinstance(obj.get("index"), list) else None)
+    # pandas orient="table": {"schema": {...}, "data": [records]}
+    if isinstance(obj.get("schema"), dict) and isinstance(obj.get("data"), list):
+        rows = [{k: v for k, v in r.items() if k != "index"} | ({"epoch": r["index"]} if "index" in r else {})
+                for r in obj["data"] if isinstance(r, dict)]
+        return _records(rows)
+    # pandas orient="index": {"0": {"loss": ...}, "1": {...}}
+    if obj and all(_INT_KEY.match(str(k)) for k in obj) and all(isinstance(v, dict) for v in obj.values()):
+        return _records([{"epoch": int(k), **v} for k, v in obj.items()])
+
+    columns: dict[str, Any] = {}
+    steps = None
+    for name, value in obj.items():
+        if name.lower() in AXIS_NAMES:
+            steps = _steps(value)
+        elif isinstance(value, list):
+            columns[name] = value
+        elif isinstance(value, dict) and value and all(_INT_KEY.match(str(k)) for k in value):
+            # pandas orient="columns": {"loss": {"0": 0.5, "1": 0.4}}
+            columns[name] = {int(k): v for k, v in value.items()}
+    return columns, steps
+
+
+def _floats(values: list[Any], name: str) -> np.ndarray | None:
+    """Numbers of one series; None if it is not a numeric series at all.
+
+    A metric-named series holding a value that is not a number is an error (the file is a
+    history, but broken); other non-numeric columns (notes, params) are simply not curves.
+    """
+    out = np.empty(len(values), dtype=np.float64)
+    for i, v in enumerate(values):
+        if v is None:
+            out[i] = math.nan
+        elif isinstance(v, (int, float)) and not isinstance(v, bool):
+            out[i] = float(v)
+        elif isinstance(v, str) and v.strip().lower() in _NONFINITE:
+            out[i] = _NONFINITE[v.strip().lower()]
+        elif isinstance(v, list) and len(v) == 1 and isinstance(v[0], (int, float)):
+            out[i] = float(v[0])
+        else:
+            if looks_like_metric(name) and isinstance(v, (str, bool, list, dict)) and len(values) > 0:
+                raise ReadError(f"value {str(v)[:40]!r} of {name!r} at index {i} is not a number")
+            return None
+    return out

@@ -1,0 +1,137 @@
+"""Canonical metric names: every reader maps what it finds onto (name, split, granularity).
+
+Keras writes `val_acc`, TensorBoard `validation/epoch_accuracy`, Lightning `val_acc_epoch`,
+PyTorch users `Loss/val` or `ValLoss`; rules should see `val/accuracy` and `val/loss` in every
+case.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from typing import Iterable
+
+from curvelint.model import BATCH, EPOCH, TEST, TRAIN, VAL
+
+#: Columns/tags that are the x-axis, not a series.
+AXIS_NAMES = frozenset({"epoch", "epochs", "step", "steps", "global_step", "iteration", "iterations"})
+
+_SPLIT_WORDS = {
+    "train": TRAIN, "training": TRAIN, "trn": TRAIN,
+    "val": VAL, "valid": VAL, "validation": VAL, "eval": VAL, "evaluation": VAL, "dev": VAL,
+    "test": TEST, "testing": TEST,
+}
+_ALIASES = {
+    "acc": "accuracy", "accs": "accuracy", "accuracies": "accuracy",
+    "losses": "loss",
+    "lr": "learning_rate", "learningrate": "learning_rate",
+    "mean_absolute_error": "mae", "mean_squared_error": "mse",
+    "root_mean_squared_error": "rmse", "mean_absolute_percentage_error": "mape",
+}
+#: Accuracy variants that become plain `accuracy` when the run has no plain accuracy.
+_ACCURACY_FAMILY = frozenset({
+    "categorical_accuracy", "sparse_categorical_accuracy", "binary_accuracy",
+})
+_CAMEL = re.compile(r"(?<=[a-z0-9])(?=[A-Z])|(?<=[A-Z])(?=[A-Z][a-z])")
+_SEPARATORS = re.compile(r"[\s\-./:]+")
+
+
+@dataclass(frozen=True)
+class Canonical:
+    name: str
+    split: str
+    granularity: str
+
+
+def _snake(raw: str) -> str:
+    text = raw.strip()
+    if not re.search(r"[_\s\-./:]", text) and text != text.lower() and text != text.upper():
+        text = _CAMEL.sub("_", text)  # TrainLoss -> Train_Loss, ValSpearman -> Val_Spearman
+    text = _SEPARATORS.sub("_", text.lower())
+    return re.sub(r"_+", "_", text).strip("_")
+
+
+def canonical(raw: str, split_hint: str | None = None) -> Canonical | None:
+    """Map one raw metric name; None for axis columns (`epoch`, `step`) and empty names."""
+    parts = [p for p in re.split(r"/", raw.strip()) if p]
+    split = None
+    # "Loss/train", "train/loss", "validation/epoch_loss": a path segment naming the split
+    if len(parts) > 1:
+        for i, part in enumerate(parts):
+            word = _SPLIT_WORDS.get(_snake(part))
+            if word is not None:
+                split = word
+                parts = parts[:i] + parts[i + 1:]
+                break
+    text = _snake("_".join(parts))
+    if not text or text in AXIS_NAMES:
+        return None
+
+    granularity = EPOCH
+    # TF2 Keras: validation/evaluation_loss_vs_iterations (validation at the end of each epoch,
+    # stepped by optimizer iteration)
+    m = re.fullmatch(r"evaluation_(.+)_vs_iterations", text)
+    if m:
+        text, split, granularity = m.group(1), VAL, BATCH
+    if text.startswith("epoch_") and len(text) > 6:
+        text = text[6:]
+    elif text.startswith("batch_") and len(text) > 6:
+        text, granularity = text[6:], BATCH
+    elif text.endswith("_step") and len(text) > 5:  # Lightning on_step logging
+        text, granularity = text[:-5], BATCH
+    elif text.endswith("_epoch") and len(text) > 6:  # Lightning on_epoch logging
+        text = text[:-6]
+
+    if split is None:
+        head, _, rest = text.partition("_")
+        tail_rest, _, tail = text.rpartition("_")
+        if rest and head in _SPLIT_WORDS:
+            split, text = _SPLIT_WORDS[head], rest
+        elif tail_rest and tail in _SPLIT_WORDS:
+            split, text = _SPLIT_WORDS[tail], tail_rest
+    text = _ALIASES.get(text, text)
+    if split is None:
+        split = split_hint or TRAIN
+    if text == "learning_rate":
+        split = TRAIN  # one optimizer; Keras writes it in train/ only
+    return Canonical(text, split, granularity)
+
+
+def canonical_all(raws: Iterable[str], split_hint: str | None = None) -> dict[str, Canonical]:
+    """Canonicalize the names of one source; names that would collide keep their raw spelling.
+
+    `sparse_categorical_accuracy` becomes `accuracy` only when no plain `accuracy` exists.
+    """
+    raws = list(raws)
+    mapped: dict[str, Canonical] = {}
+    for raw in raws:
+        c = canonical(raw, split_hint)
+        if c is not None:
+            mapped[raw] = c
+    plain = {(c.split, c.granularity) for c in mapped.values() if c.name == "accuracy"}
+    for raw, c in list(mapped.items()):
+        if c.name in _ACCURACY_FAMILY and (c.split, c.granularity) not in plain:
+            mapped[raw] = Canonical("accuracy", c.split, c.granularity)
+            plain.add((c.split, c.granularity))
+    seen: dict[tuple[str, str, str], str] = {}
+    for raw in raws:
+        c = mapped.get(raw)
+        if c is None:
+            continue
+        key = (c.name, c.split, c.granularity)
+        if key in seen:  # e.g. both `acc` and `accuracy` logged: keep the second as written
+            mapped[raw] = Canonical(_snake(raw), c.split, c.granularity)
+        else:
+            seen[key] = raw
+    return mapped
+
+
+def looks_like_metric(raw: str) -> bool:
+    """Is this a name a training log would have? Used to sniff CSV headers and JSON keys."""
+    c = canonical(raw)
+    if c is None:
+        return False
+    words = set(c.name.split("_"))
+    known = {"loss", "accuracy", "acc", "auc", "mae", "mse", "rmse", "mape", "learning_rate",
+             "precision", "recall", "f1", "iou", "dice", "perplexity", "error", "crossentropy"}
+    return bool(words & known) or c.name in _ALIASES.values()

@@ -1,0 +1,45 @@
+"""`--format json`: the versioned, public machine-readable contract (see DESIGN.md)."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from curvelint.model import Finding, Report, Run
+from curvelint.reporters.base import Context, Reporter
+
+VERSION = 1
+
+
+def run_dict(run: Run) -> dict[str, Any]:
+    return {"id": run.id, "format": run.format, "sources": list(run.sources), "epochs": run.epochs,
+            "series": run.series}
+
+
+def finding_dict(f: Finding) -> dict[str, Any]:
+    return {
+        "run": f.run, "code": f.code, "rule": f.rule, "severity": f.severity.value,
+        "message": f.message, "remediation": f.remediation, "series": list(f.series),
+        "epochs": None if f.epochs is None else list(f.epochs),
+        "location": None if f.location is None else {"path": f.location.path, "line": f.location.line},
+        "evidence": f.evidence,
+    }
+
+
+def report_dict(report: Report) -> dict[str, Any]:
+    return {
+        "version": VERSION,
+        "runs": [run_dict(r) for r in report.runs],
+        "findings": [finding_dict(f) for f in report.findings],
+        "errors": [{"path": e.path, "message": e.message} for e in report.errors],
+        "summary": report.summary,
+    }
+
+
+class JsonReporter(Reporter):
+    name = "json"
+    description = "versioned JSON for programs (the public contract)"
+
+    def render(self, report: Report, ctx: Context) -> str:
+        # allow_nan=False: evidence is made JSON-safe by the rules; anything else is a bug to see
+        return json.dumps(report_dict(report), indent=2, ensure_ascii=False, allow_nan=False) + "\n"

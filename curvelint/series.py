@@ -1,0 +1,99 @@
+"""Numeric helpers rules share: aligning series on epochs, smoothing, and printing numbers.
+
+Kept apart from the rules so every rule judges and formats the same way.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from curvelint.model import Curve, Run
+
+
+@dataclass(frozen=True)
+class Aligned:
+    """Two or more series on their common epochs where all are finite."""
+
+    epochs: np.ndarray
+    values: tuple[np.ndarray, ...]
+
+    def __len__(self) -> int:
+        return int(self.epochs.size)
+
+
+def finite(curve: Curve) -> tuple[np.ndarray, np.ndarray]:
+    """(steps, values) of the points that are finite numbers."""
+    ok = np.isfinite(curve.value)
+    return curve.step[ok], curve.value[ok]
+
+
+def align(run: Run, *keys: str) -> Aligned:
+    """The resolved series `keys` of `run` on the epochs all of them logged a finite value."""
+    curves = [run.get(k) for k in keys]
+    if any(c is None for c in curves):
+        return Aligned(np.zeros(0, dtype=np.int64), tuple(np.zeros(0) for _ in keys))
+    pairs = [finite(c) for c in curves]  # type: ignore[arg-type]
+    common = pairs[0][0]
+    for steps, _ in pairs[1:]:
+        common = np.intersect1d(common, steps)
+    values = []
+    for steps, vals in pairs:
+        # steps are unique after resolving restarts, so searchsorted on a sorted copy is exact
+        order = np.argsort(steps, kind="stable")
+        idx = np.searchsorted(steps[order], common)
+        values.append(vals[order][idx])
+    return Aligned(common, tuple(values))
+
+
+def rolling_mean(values: np.ndarray, window: int) -> np.ndarray:
+    """Centered moving average; the ends use the points available (no padding artefacts)."""
+    if window <= 1 or values.size == 0:
+        return values.astype(np.float64, copy=True)
+    window = min(window, values.size)
+    kernel = np.ones(window)
+    sums = np.convolve(values, kernel, mode="same")
+    counts = np.convolve(np.ones(values.size), kernel, mode="same")
+    return sums / counts
+
+
+def tail_median(values: np.ndarray, count: int) -> float:
+    """Median of the last `count` values: the end level without one noisy epoch deciding it."""
+    count = max(1, min(count, values.size))
+    return float(np.median(values[-count:]))
+
+
+def rel_change(start: float, end: float) -> float:
+    """(end - start) / |start|; ±inf if start is 0 and end differs."""
+    if start == 0:
+        return 0.0 if end == 0 else float(np.copysign(np.inf, end))
+    return (end - start) / abs(start)
+
+
+def num(x: float) -> str:
+    """A number as people read it in a message: 3 significant digits, no float noise."""
+    if x is None:
+        return "n/a"
+    x = float(x)
+    if not np.isfinite(x):
+        return "NaN" if np.isnan(x) else ("Inf" if x > 0 else "-Inf")
+    if x == 0:
+        return "0"
+    if 1e-3 <= abs(x) < 1e5:
+        return f"{x:.3g}" if abs(x) < 1000 else f"{x:.0f}"
+    return f"{x:.3g}"
+
+
+def pct(fraction: float) -> str:
+    """0.382 -> '38%'; keeps one decimal under 10%."""
+    value = abs(fraction) * 100
+    return f"{value:.1f}%" if value < 10 else f"{value:.0f}%"
+
+
+def jsonable(x: float) -> float | str:
+    """Evidence values must survive strict JSON: NaN/Inf become strings."""
+    x = float(x)
+    if np.isfinite(x):
+        return round(x, 10)
+    return "NaN" if np.isnan(x) else ("Infinity" if x > 0 else "-Infinity")

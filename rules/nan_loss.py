@@ -1,0 +1,69 @@
+"""NUM001 nan-loss: NaN or ±Inf in any loss or metric."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from curvelint.model import EPOCH, Run, Severity, keras_name
+from curvelint.rule import Rule, Violation
+
+
+class NanLoss(Rule):
+    code = "NUM001"
+    slug = "nan-loss"
+    severity = Severity.ERROR
+    summary = "NaN or ±Inf in a loss or metric"
+    remediation = ("Lower the learning rate (e.g. 10x), clip gradients with `clipnorm=1.0` or "
+                   "`clipvalue=0.5` on the optimizer, check inputs with `np.isfinite(x).all()` and "
+                   "scale them, and add `keras.callbacks.TerminateOnNaN()` so a broken run stops early.")
+    docs = """
+## What it detects
+Any non-finite value (NaN, +Inf, -Inf) in any logged series, epoch- or batch-level. The finding
+names the first epoch (or step) where each series went non-finite and how many values are.
+
+## Why it matters
+Once the loss is NaN the weights are NaN too: every later epoch is wasted and the saved model
+is unusable. Metrics computed on NaN predictions are meaningless, whatever they show.
+
+## Remediation
+Usually the learning rate is too high or gradients explode: lower the rate, clip gradients
+(`keras.optimizers.Adam(learning_rate=1e-4, clipnorm=1.0)`), and add `TerminateOnNaN()`. Check
+the data for NaN/Inf and unscaled features (`StandardScaler` fitted on the training split), and
+custom losses for `log(0)` or division by zero (add an epsilon).
+
+## Example
+`loss became NaN at epoch 3 (2 of 5 values non-finite); val_loss NaN at epoch 3`
+"""
+
+    def check(self, run: Run, opts):
+        hits = []
+        for curve in run.curves:
+            bad = ~np.isfinite(curve.value)
+            if not bad.any():
+                continue
+            i = int(np.flatnonzero(bad)[0])
+            value = curve.value[i]
+            kind = "NaN" if np.isnan(value) else ("Inf" if value > 0 else "-Inf")
+            hits.append((curve, i, kind, int(bad.sum())))
+        if not hits:
+            return
+        # losses first, then epoch-level before batch-level, so the message leads with what matters
+        hits.sort(key=lambda h: ("loss" not in h[0].name, h[0].granularity != EPOCH, h[0].step[h[1]]))
+        parts = []
+        for curve, i, kind, count in hits[:4]:
+            unit = "epoch" if curve.granularity == EPOCH else "step"
+            parts.append(f"{keras_name(curve.key)} became {kind} at {unit} {int(curve.step[i])} "
+                         f"({count} of {len(curve)} values non-finite)")
+        more = f"; {len(hits) - 4} more series" if len(hits) > 4 else ""
+        epoch_hits = [h for h in hits if h[0].granularity == EPOCH]
+        epochs = None
+        if epoch_hits:
+            first = min(int(h[0].step[h[1]]) for h in epoch_hits)
+            last = max(int(h[0].step[-1]) for h in epoch_hits)
+            epochs = (first, max(first, last))
+        yield Violation(
+            message="; ".join(parts) + more,
+            epochs=epochs,
+            series=tuple(h[0].key for h in hits),
+            evidence={"series": {h[0].key: {"first_step": int(h[0].step[h[1]]), "value": h[2], "count": h[3]} for h in hits}},
+        )

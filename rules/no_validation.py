@@ -1,0 +1,40 @@
+"""LOG004 no-validation: only training series, so generalization cannot be judged."""
+
+from __future__ import annotations
+
+from curvelint.model import TRAIN, VAL, Run, Severity
+from curvelint.rule import Rule, Violation
+
+
+class NoValidation(Rule):
+    code = "LOG004"
+    slug = "no-validation"
+    severity = Severity.INFO
+    summary = "Only training series are logged, no validation"
+    remediation = ("Pass `validation_data=(x_val, y_val)` or `validation_split=0.2` to `model.fit` "
+                   "so Keras logs `val_loss` and `val_*` metrics every epoch.")
+    docs = """
+## What it detects
+A run with epoch-level training series but no validation series at all (after reading
+`val_*` columns, `validation/` event directories and `test_*` names).
+
+## Why it matters
+Overfitting, generalization gaps, plateaus and leakage can only be seen against held-out data.
+Without it, the GEN and DAT rules cannot run and a model that memorised its training set looks
+perfect.
+
+## Remediation
+Hold out data: `model.fit(x, y, validation_split=0.2)` or `validation_data=...`. With
+TensorBoard, the callback then writes a `validation/` directory beside `train/`.
+
+## Example
+`only training series logged (loss, accuracy); no val_* series, so generalization cannot be judged`
+"""
+
+    def check(self, run: Run, opts):
+        train = [c for c in run.select(split=TRAIN) if c.name != "learning_rate"]
+        if not train or any(True for _ in run.select(split=VAL, granularity=None)):
+            return
+        names = ", ".join(c.name for c in train[:5])
+        yield Violation(message=f"only training series logged ({names}); no val_* series, so generalization cannot be judged",
+                        series=tuple(c.key for c in train))
