@@ -6,7 +6,9 @@ import os
 from dataclasses import dataclass, field
 from typing import ClassVar
 
-from curvelint.model import Curve, ReadProblem
+import numpy as np
+
+from curvelint.model import BATCH, EPOCH, Curve, ReadProblem, series_key
 
 #: How much of a file a reader may look at to decide whether it is a training log.
 HEAD_BYTES = 4096
@@ -76,3 +78,32 @@ def decode_text(data: bytes, path: str) -> str:
         return data.decode("utf-8")
     except UnicodeDecodeError:
         return data.decode("latin-1")
+
+
+def add_epoch_means(curves: list[Curve], epoch_of_step) -> list[Curve]:
+    """Lightning logs `train_loss` per step only; rules compare epochs. For each batch series
+    without an epoch twin, add its per-epoch mean (NaN kept: a NaN batch makes a NaN epoch).
+
+    `epoch_of_step` maps an array of global steps to epoch numbers.
+    """
+    have = {c.key for c in curves}
+    out = list(curves)
+    for c in curves:
+        if c.granularity != BATCH or not c.step.size or series_key(c.split, c.name) in have:
+            continue
+        epochs = np.asarray(epoch_of_step(c.step), dtype=np.int64)
+        uniq, inverse = np.unique(epochs, return_inverse=True)
+        sums = np.bincount(inverse, weights=c.value, minlength=uniq.size)
+        counts = np.bincount(inverse, minlength=uniq.size)
+        out.append(Curve(name=c.name, split=c.split, step=uniq, value=sums / counts, granularity=EPOCH,
+                         source=c.source, raw_name=f"{c.raw_name} (epoch mean)"))
+    return out
+
+
+def epochs_at(steps: np.ndarray, map_steps: np.ndarray, map_epochs: np.ndarray) -> np.ndarray:
+    """Epoch of each global step, from (step, epoch) pairs sorted by step (Lightning's `epoch`
+    scalar/column): the epoch of the nearest pair at or before the step, 0 before the first."""
+    if not map_steps.size:
+        return np.zeros(steps.shape, dtype=np.int64)
+    idx = np.searchsorted(map_steps, steps, side="right") - 1
+    return np.where(idx >= 0, map_epochs[np.clip(idx, 0, None)], 0).astype(np.int64)

@@ -16,7 +16,7 @@ from typing import Any
 
 import numpy as np
 
-from curvelint.model import Curve
+from curvelint.model import Curve, ReadProblem
 from curvelint.readers.base import NotALog, Reader, ReadError, Source, decode_text
 from curvelint.readers.names import AXIS_NAMES, canonical_all, looks_like_metric
 
@@ -46,7 +46,15 @@ class KerasJsonReader(Reader):
         try:
             obj = json.loads(text)
         except json.JSONDecodeError as exc:
-            raise ReadError(f"invalid JSON: {exc.msg} (column {exc.colno})", line=exc.lineno) from None
+            problem = ReadProblem(path, f"invalid JSON: {exc.msg} (column {exc.colno})", line=exc.lineno)
+            salvaged = _salvage(text)
+            if not salvaged:
+                raise ReadError(problem.message, line=exc.lineno) from None
+            # json.dump died half-way (a float32 it could not serialize): keep the finished series
+            curves = curves_from_object(salvaged, source=path)
+            problem = ReadProblem(path, f"{problem.message}; read the {len(salvaged)} complete series before it",
+                                  line=exc.lineno)
+            return Source(path=path, format=FORMAT, curves=curves, problems=[problem])
         except RecursionError:
             raise ReadError("JSON nested too deeply") from None
         return Source(path=path, format=FORMAT, curves=curves_from_object(obj, source=path))
@@ -65,7 +73,10 @@ def curves_from_object(obj: Any, source: str | None = None) -> list[Curve]:
     curves = []
     for raw, canon in names.items():
         column = columns[raw]
-        if isinstance(column, dict):  # {step: value}, from records/index orientations
+        if isinstance(column, _Restarting):
+            col_steps = np.fromiter((k[1] for k in column), dtype=np.int64, count=len(column))
+            values = list(column.values())
+        elif isinstance(column, dict):  # {step: value}, from records/index orientations
             col_steps = np.fromiter(column.keys(), dtype=np.int64, count=len(column))
             values = [column[s] for s in column]
         else:
@@ -79,6 +90,22 @@ def curves_from_object(obj: Any, source: str | None = None) -> list[Curve]:
     if not curves:
         raise NotALog("no numeric series")
     return curves
+
+
+_COMPLETE_SERIES = re.compile(r'"([^"\\]{1,200})"\s*:\s*(\[[^\[\]{}"]*\])')
+
+
+def _salvage(text: str) -> dict[str, list[Any]]:
+    """The `"name": [numbers]` pairs that are complete in a truncated history JSON."""
+    out: dict[str, list[Any]] = {}
+    for m in _COMPLETE_SERIES.finditer(text):
+        try:
+            values = json.loads(m.group(2))
+        except json.JSONDecodeError:
+            continue
+        if values and looks_like_metric(m.group(1)):
+            out[m.group(1)] = values
+    return out
 
 
 def _parse_repr(text: str) -> Any:
@@ -138,6 +165,24 @@ def _records(rows: list[Any], index: list[Any] | None = None) -> tuple[dict[str,
     return columns, None
 
 
+def _histories(histories: list[dict[str, list[Any]]]) -> tuple[dict[str, Any], None]:
+    """{"0": {history}, "1": {history}}: several fits saved together. Kept in order as one series
+    per metric whose epochs restart for each fit, as an appended CSVLogger file would be."""
+    columns: dict[str, dict[int, Any]] = {}
+    offset = 0
+    for h in histories:
+        for name, values in h.items():
+            col = columns.setdefault(name, {})
+            for i, v in enumerate(values):
+                col[(offset, i)] = v  # type: ignore[index]
+        offset += 1
+    return {name: _Restarting(col) for name, col in columns.items()}, None
+
+
+class _Restarting(dict):
+    """{(fit, epoch): value} in insertion order; steps are the epochs, restarting per fit."""
+
+
 def _table(obj: Any) -> tuple[dict[str, Any], np.ndarray | None]:
     """Find the {name: values} table in any of the supported shapes."""
     if isinstance(obj, list):
@@ -167,8 +212,11 @@ def _table(obj: Any) -> tuple[dict[str, Any], np.ndarray | None]:
         rows = [{k: v for k, v in r.items() if k != "index"} | ({"epoch": r["index"]} if "index" in r else {})
                 for r in obj["data"] if isinstance(r, dict)]
         return _records(rows)
-    # pandas orient="index": {"0": {"loss": ...}, "1": {...}}
     if obj and all(_INT_KEY.match(str(k)) for k in obj) and all(isinstance(v, dict) for v in obj.values()):
+        inner = list(obj.values())
+        if all(isinstance(x, list) for v in inner for x in v.values()):
+            return _histories(inner)
+        # pandas orient="index": {"0": {"loss": ...}, "1": {...}}
         return _records([{"epoch": int(k), **v} for k, v in obj.items()])
 
     columns: dict[str, Any] = {}

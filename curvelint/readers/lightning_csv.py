@@ -12,7 +12,7 @@ from collections import Counter
 import numpy as np
 
 from curvelint.model import BATCH, EPOCH, Curve
-from curvelint.readers.base import Reader, Source
+from curvelint.readers.base import Reader, Source, add_epoch_means, epochs_at
 from curvelint.readers.names import AXIS_NAMES, canonical_all
 from curvelint.readers.table import header_cells, looks_like_header, parse_table
 
@@ -57,4 +57,9 @@ class LightningCsvReader(Reader):
                 value=[col.values[i] for i in keep], lines=[col.lines[i] for i in keep],
                 source=path, raw_name=raw,
             ))
+        if epoch_col is not None and step_col is not None:
+            rows_by_step = sorted((step_of[r], epoch_of[r]) for r in step_of if r in epoch_of)
+            map_steps = np.asarray([s for s, _ in rows_by_step], dtype=np.int64)
+            map_epochs = np.asarray([e for _, e in rows_by_step], dtype=np.int64)
+            curves = add_epoch_means(curves, lambda steps: epochs_at(steps, map_steps, map_epochs))
         return Source(path=path, format=FORMAT, curves=curves, problems=table.problems)

@@ -15,6 +15,8 @@ from curvelint.model import BATCH, EPOCH, TEST, TRAIN, VAL
 
 #: Columns/tags that are the x-axis, not a series.
 AXIS_NAMES = frozenset({"epoch", "epochs", "step", "steps", "global_step", "iteration", "iterations"})
+#: Placeholders that are not curves: Lightning logs `hp_metric = -1` whenever hparams are logged.
+PLACEHOLDERS = frozenset({"hp_metric"})
 
 _SPLIT_WORDS = {
     "train": TRAIN, "training": TRAIN, "trn": TRAIN,
@@ -32,6 +34,7 @@ _ALIASES = {
 _ACCURACY_FAMILY = frozenset({
     "categorical_accuracy", "sparse_categorical_accuracy", "binary_accuracy",
 })
+_INFIX = re.compile(r"^(.+?)_(val|valid|validation|train|training|test)_(.+)$")
 _CAMEL = re.compile(r"(?<=[a-z0-9])(?=[A-Z])|(?<=[A-Z])(?=[A-Z][a-z])")
 _SEPARATORS = re.compile(r"[\s\-./:]+")
 
@@ -64,7 +67,7 @@ def canonical(raw: str, split_hint: str | None = None) -> Canonical | None:
                 parts = parts[:i] + parts[i + 1:]
                 break
     text = _snake("_".join(parts))
-    if not text or text in AXIS_NAMES:
+    if not text or text in AXIS_NAMES or text in PLACEHOLDERS:
         return None
 
     granularity = EPOCH
@@ -89,6 +92,10 @@ def canonical(raw: str, split_hint: str | None = None) -> Canonical | None:
             split, text = _SPLIT_WORDS[head], rest
         elif tail_rest and tail in _SPLIT_WORDS:
             split, text = _SPLIT_WORDS[tail], tail_rest
+        else:  # multi-output or multi-model names: `rnn_val_loss` -> val/rnn_loss
+            m = _INFIX.match(text)
+            if m:
+                split, text = _SPLIT_WORDS[m.group(2)], f"{m.group(1)}_{m.group(3)}"
     text = _ALIASES.get(text, text)
     if split is None:
         split = split_hint or TRAIN

@@ -21,7 +21,7 @@ from collections import defaultdict
 import numpy as np
 
 from curvelint.model import BATCH, EPOCH, Curve, ReadProblem, Severity
-from curvelint.readers.base import Reader, ReadError, Source, split_hint_for
+from curvelint.readers.base import Reader, ReadError, Source, add_epoch_means, epochs_at, split_hint_for
 from curvelint.readers.names import canonical_all
 
 FORMAT = "tensorboard"
@@ -158,13 +158,15 @@ def _curves(scalars: dict[str, list[tuple[int, float, float]]], path: str) -> li
         granularity = canon.granularity
         if epoch_map is not None and granularity == EPOCH:
             # Lightning steps by global step and logs an `epoch` scalar beside each metric
-            epochs = _to_epochs(steps, *epoch_map)
+            epochs = epochs_at(steps, *epoch_map)
             if epochs.size and np.unique(epochs).size == epochs.size:
                 steps = epochs
             else:
                 granularity = BATCH
         curves.append(Curve(name=canon.name, split=canon.split, granularity=granularity, step=steps,
                             value=values, wall_time=wall, source=path, raw_name=raw))
+    if epoch_map is not None:
+        curves = add_epoch_means(curves, lambda steps: epochs_at(steps, *epoch_map))
     return curves
 
 
@@ -175,8 +177,3 @@ def _epoch_map(points: list[tuple[int, float, float]] | None) -> tuple[np.ndarra
     epochs = np.asarray([p[2] for p in points], dtype=np.float64)
     order = np.argsort(steps, kind="stable")
     return steps[order], epochs[order]
-
-
-def _to_epochs(steps: np.ndarray, map_steps: np.ndarray, map_epochs: np.ndarray) -> np.ndarray:
-    idx = np.searchsorted(map_steps, steps, side="right") - 1
-    return np.where(idx >= 0, map_epochs[np.clip(idx, 0, None)], 0).astype(np.int64)
