@@ -22,6 +22,7 @@ class Overfitting(Rule):
         "min_train_drop": Option(0.02, "Training loss must have fallen at least this fraction after the best epoch."),
         "smoothing": Option(3, "Width of the moving average that keeps one noisy epoch from deciding."),
         "tail": Option(3, "The end level is the median of this many last epochs."),
+        "noise_factor": Option(2.0, "The rise must exceed this multiple of val_loss's median epoch-to-epoch relative change after the best epoch, so a noisy plateau is not called overfitting."),
     }
     remediation = ("Stop at the best epoch: `EarlyStopping(monitor='val_loss', patience=5, "
                    "restore_best_weights=True)`; regularize with `Dropout(0.2-0.5)` or "
@@ -31,7 +32,9 @@ class Overfitting(Rule):
 The validation loss reached its minimum at some epoch and then rose by at least `min_rise`
 (default 10%) — judged on a moving average and on the median of the last `tail` epochs, so one
 noisy epoch neither triggers nor hides it — while the training loss kept falling by at least
-`min_train_drop` over the same epochs. The best epoch must be `min_epochs_after_best` or more
+`min_train_drop` over the same epochs. The rise must also exceed `noise_factor` times the
+median epoch-to-epoch change of val_loss after the best epoch: on a curve that jumps 30% from
+one epoch to the next, a 28% higher end is noise, not a trend. The best epoch must be `min_epochs_after_best` or more
 epochs before the end. Runs need `train/loss` and `val/loss` and at least `min_epochs` epochs;
 losses that are zero or negative at their minimum (e.g. Poisson NLL) are not judged.
 
@@ -66,6 +69,10 @@ augmentation, more training data.
         smooth_rise = rel_change(float(smooth.min()), tail_median(smooth, tail))
         if rise < opts.min_rise or smooth_rise < opts.min_rise:
             return
+        post = val[best:]
+        noise = float(np.median(np.abs(np.diff(post)) / np.abs(post[:-1]))) if post.size > 2 else 0.0
+        if rise < opts.noise_factor * noise:
+            return
         train_best = float(rolling_mean(train, opts.smoothing)[best])
         train_end = tail_median(train, tail)
         train_change = rel_change(train_best, train_end)
@@ -89,5 +96,6 @@ augmentation, more training data.
                 "val_rise": jsonable(rise),
                 "train_change": jsonable(train_change),
                 "epochs_after_best": after,
+                "val_noise": jsonable(noise),
             },
         )

@@ -120,16 +120,20 @@ def canonical_all(raws: Iterable[str], split_hint: str | None = None) -> dict[st
         if c.name in _ACCURACY_FAMILY and (c.split, c.granularity) not in plain:
             mapped[raw] = Canonical("accuracy", c.split, c.granularity)
             plain.add((c.split, c.granularity))
-    seen: dict[tuple[str, str, str], str] = {}
-    for raw in raws:
-        c = mapped.get(raw)
-        if c is None:
-            continue
-        key = (c.name, c.split, c.granularity)
-        if key in seen:  # e.g. both `acc` and `accuracy` logged: keep the second as written
-            mapped[raw] = Canonical(_snake(raw), c.split, c.granularity)
-        else:
-            seen[key] = raw
+    # on a collision the name spelled exactly like the canonical one keeps it (`accuracy` beside
+    # `acc`); the others fall back to their own spelling, numbered if even that is taken
+    taken: set[tuple[str, str, str]] = set()
+    exact = [r for r in raws if r in mapped and _snake(r.split("/")[-1]).endswith(mapped[r].name)]
+    for raw in exact + [r for r in raws if r in mapped and r not in exact]:
+        c = mapped[raw]
+        name = c.name
+        if (name, c.split, c.granularity) in taken:
+            name = _snake(raw)
+            n = 2
+            while (name, c.split, c.granularity) in taken:
+                name, n = f"{_snake(raw)}_{n}", n + 1
+            mapped[raw] = Canonical(name, c.split, c.granularity)
+        taken.add((name, c.split, c.granularity))
     return mapped
 
 
