@@ -14,7 +14,7 @@ from typing import Any, ClassVar, Iterable, Mapping
 
 from curvelint.model import Run, Severity
 
-CODE_RE = re.compile(r"^[A-Z]{1,3}[0-9]{3,}$")
+CODE_RE = re.compile(r"^[A-Z]{1,4}[0-9]{3,4}$")
 SLUG_RE = re.compile(r"^[a-z][a-z0-9]*(-[a-z0-9]+)*$")
 DOC_SECTIONS = ("What it detects", "Why it matters", "Remediation", "Example")
 
@@ -90,7 +90,7 @@ class Rule:
         if problems:
             return problems
         if not CODE_RE.match(cls.code):
-            problems.append(f"code {cls.code!r} is not 1-3 capital letters and 3+ digits")
+            problems.append(f"code {cls.code!r} is not 1-4 capital letters and 3-4 digits (e.g. ACME001)")
         if not SLUG_RE.match(cls.slug):
             problems.append(f"slug {cls.slug!r} is not lower-case-with-dashes")
         if not isinstance(cls.severity, Severity):

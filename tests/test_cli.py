@@ -1,0 +1,92 @@
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from conftest import HEALTHY, OVERFIT, run_cli, write_csvlogger, write_history_json
+
+
+@pytest.fixture
+def tree(tmp_path):
+    write_csvlogger(tmp_path / "runs" / "overfit" / "training.log", OVERFIT)
+    write_csvlogger(tmp_path / "runs" / "healthy" / "training.log", HEALTHY)
+    nan = dict(HEALTHY, loss=HEALTHY["loss"][:5] + [float("nan")] * 5)
+    write_history_json(tmp_path / "runs" / "nan" / "history.json", nan)
+    return tmp_path
+
+
+def test_exit_codes(tree):
+    assert run_cli("runs/healthy", "--isolated", cwd=tree).returncode == 0
+    assert run_cli("runs/overfit", "--isolated", cwd=tree).returncode == 0  # a warning < default fail-on
+    assert run_cli("runs/overfit", "--isolated", "--fail-on", "warning", cwd=tree).returncode == 1
+    assert run_cli("runs/nan", "--isolated", cwd=tree).returncode == 1  # NUM001 is an error
+    assert run_cli("runs/nan", "--isolated", "--exit-zero", cwd=tree).returncode == 0
+    assert run_cli("runs/nan", "--isolated", "--fail-on", "never", cwd=tree).returncode == 0
+    assert run_cli("missing", "--isolated", cwd=tree).returncode == 2
+    assert run_cli("runs", "--isolated", "--exit-zero", "--select", "NOPE9", cwd=tree).returncode == 2
+    assert run_cli("runs", "--bogus-flag", cwd=tree).returncode == 2
+    assert run_cli("runs", "--format", "nope", cwd=tree).returncode == 2
+
+
+def test_json_contract(tree):
+    proc = run_cli("runs", "--isolated", "--format", "json", cwd=tree)
+    out = json.loads(proc.stdout)
+    assert set(out) == {"version", "runs", "findings", "errors", "summary"}
+    assert out["version"] == 1
+    runs = {r["id"]: r for r in out["runs"]}
+    assert set(runs) == {"overfit", "healthy", "nan"}  # ids relative to the argument
+    assert runs["overfit"] == {"id": "overfit", "format": "keras-csv", "sources": ["runs/overfit/training.log"],
+                               "epochs": 12, "series": ["train/accuracy", "train/loss", "val/accuracy", "val/loss"]}
+    gen = next(f for f in out["findings"] if f["code"] == "GEN001")
+    assert set(gen) == {"run", "code", "rule", "severity", "message", "remediation", "series", "epochs", "location", "evidence"}
+    assert gen["rule"] == "overfitting" and gen["severity"] == "warning" and gen["series"] == ["val/loss", "train/loss"]
+    # val_loss minimum 0.6 at epoch 4 (CSV line 6), last epoch 11
+    assert gen["epochs"] == [4, 11]
+    assert gen["location"] == {"path": "runs/overfit/training.log", "line": 6}
+    assert gen["evidence"]["best_epoch"] == 4 and gen["evidence"]["best_val_loss"] == 0.6
+    assert "from its minimum 0.6 at epoch 4" in gen["message"]
+    assert out["summary"] == {"runs": 3, "error": 1, "warning": 1, "info": 0}
+
+
+@pytest.mark.parametrize("selector", ["GEN001", "GEN", "G", "overfitting", "gen001"])
+def test_select_by_code_prefix_slug(tree, selector):
+    out = json.loads(run_cli("runs", "--isolated", "--format", "json", "--select", selector, cwd=tree).stdout)
+    assert {f["code"] for f in out["findings"]} == {"GEN001"}
+
+
+def test_ignore_and_extend_select(tree):
+    out = json.loads(run_cli("runs", "--isolated", "--format", "json", "--ignore", "NUM,overfitting", cwd=tree).stdout)
+    assert out["findings"] == []
+    out = json.loads(run_cli("runs", "--isolated", "--format", "json", "--select", "NUM001", "--extend-select", "GEN001", cwd=tree).stdout)
+    assert {f["code"] for f in out["findings"]} == {"GEN001", "NUM001"}
+
+
+def test_text_output_output_file_and_statistics(tree):
+    proc = run_cli("runs", "--isolated", cwd=tree)
+    assert "\x1b[" not in proc.stdout  # not a TTY: no colour
+    assert "overfit" in proc.stdout and "GEN001" in proc.stdout and "runs/overfit/training.log:6" in proc.stdout
+    assert "Found 2 findings in 2 runs of 3 linted (1 error, 1 warning, 0 info)." in proc.stdout
+    target = tree / "report.json"
+    proc = run_cli("runs", "--isolated", "--format", "json", "--output", str(target), cwd=tree)
+    assert proc.stdout == "" and json.loads(target.read_text())["summary"]["runs"] == 3
+    proc = run_cli("runs", "--isolated", "--statistics", cwd=tree)
+    lines = [l.split() for l in proc.stdout.splitlines() if l.strip().startswith("1 ")]
+    assert sorted(l[1] for l in lines) == ["GEN001", "NUM001"]
+
+
+def test_rule_and_rules_commands():
+    proc = run_cli("rule", "overfitting")
+    assert proc.returncode == 0
+    for needle in ("# GEN001 overfitting", "## What it detects", "## Why it matters", "## Remediation", "## Example", "min-rise"):
+        assert needle in proc.stdout
+    assert run_cli("rule", "GEN001").stdout == proc.stdout
+    assert run_cli("rule", "NOPE").returncode == 2
+    listing = run_cli("rules").stdout
+    for code in ("LOG001", "LOG002", "LOG003", "LOG004", "NUM001", "GEN001", "INT001"):
+        assert code in listing
+
+
+def test_version_and_module_entry():
+    proc = run_cli("--version")
+    assert proc.returncode == 0 and proc.stdout.startswith("curvelint ")
