@@ -14,7 +14,7 @@ from typing import Sequence
 from curvelint._version import __version__
 
 EXIT_OK, EXIT_FINDINGS, EXIT_ERROR = 0, 1, 2
-SUBCOMMANDS = ("check", "rule", "rules")
+SUBCOMMANDS = ("check", "rule", "rules", "train")
 
 
 def _csv_list(values: list[str] | None) -> list[str] | None:
@@ -61,6 +61,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             return _rule(argv)
         if command == "rules":
             return _rules(argv)
+        if command == "train":
+            return _train(argv)
         return _check(argv)
     except BrokenPipeError:  # `curvelint logs | head`
         sys.stderr.close()
@@ -194,4 +196,48 @@ def _rules(argv: list[str]) -> int:
             print(f"{r.code:<8} {r.slug:<{width}}  {r.severity.value:<7}  {r.summary}")
     for e in host.errors:
         print(f"curvelint: warning: {e.path}: {e.message}", file=sys.stderr)
+    return EXIT_OK
+
+
+def _train(argv: list[str]) -> int:
+    from curvelint.trainer.scenarios import SCENARIOS
+
+    p = argparse.ArgumentParser(prog="curvelint train",
+                                description="Train reference Keras runs that show each pathology (needs the [train] extra).")
+    p.add_argument("scenarios", nargs="*", metavar="SCENARIO")
+    p.add_argument("--list", action="store_true", help="list the scenarios and exit")
+    p.add_argument("--all", action="store_true", help="train every scenario")
+    p.add_argument("--out", metavar="DIR", help="write runs to DIR/<scenario>/ and update DIR/manifest.yaml")
+    p.add_argument("--epochs", type=int, metavar="N", help="override each scenario's epoch count")
+    p.add_argument("--seed", type=int, default=0, metavar="S", help="random seed (default 0)")
+    p.add_argument("--formats", default="json,csv,tensorboard", help="comma-separated subset of json,csv,tensorboard")
+    args = p.parse_args(argv)
+    if args.list:
+        width = max(len(n) for n in SCENARIOS)
+        for s in SCENARIOS.values():
+            expect = "healthy" if s.healthy else "fires " + ",".join(s.fires)
+            print(f"{s.name:<{width}}  {s.epochs:>3} epochs  {expect:<18} {s.summary}")
+        return EXIT_OK
+    names = list(SCENARIOS) if args.all else args.scenarios
+    if not names:
+        p.error("name scenarios, or --all, or --list")
+    unknown = [n for n in names if n not in SCENARIOS]
+    if unknown:
+        return _error(f"unknown scenario {unknown[0]!r}; `curvelint train --list` shows them")
+    if not args.out:
+        p.error("--out DIR is required")
+    from curvelint.trainer.train import TrainerUnavailable, train, write_manifest
+
+    formats = [f.strip() for f in args.formats.split(",") if f.strip()]
+    entries = []
+    try:
+        for name in names:
+            print(f"training {name} ...", file=sys.stderr, flush=True)
+            entries.append(train(name, args.out, epochs=args.epochs, seed=args.seed, formats=formats))
+    except TrainerUnavailable as exc:
+        return _error(str(exc))
+    except ValueError as exc:
+        return _error(str(exc))
+    path = write_manifest(args.out, entries)
+    print(f"wrote {len(entries)} run(s) to {args.out}; manifest {path}", file=sys.stderr)
     return EXIT_OK

@@ -88,7 +88,9 @@ def num(x: float) -> str:
 def pct(fraction: float) -> str:
     """0.382 -> '38%'; keeps one decimal under 10%."""
     value = abs(fraction) * 100
-    return f"{value:.1f}%" if value < 10 else f"{value:.0f}%"
+    if value < 10 or 99.5 <= value < 100:  # "99.6%", never a rounded "100%" that did not happen
+        return f"{value:.1f}%"
+    return f"{value:.0f}%"
 
 
 def jsonable(x: float) -> float | str:
