@@ -74,18 +74,20 @@ def _claim(readers: Sequence[Reader], path: str, name: str, forced: bool = False
 
 def discover(args: Iterable[str], readers: Sequence[Reader], exclude: Sequence[str] = ()) -> tuple[list[Group], list[LintError]]:
     """Walk every argument; return the groups in a stable order and the I/O errors met."""
-    groups: dict[tuple[str, str], Group] = {}
+    groups: dict[str, Group] = {}
     errors: list[LintError] = []
 
     def add(root: str, path: str, reader: Reader) -> None:
         directory = os.path.dirname(path) or "."
         if reader.directory_run and split_hint_for(path):
             directory = os.path.dirname(directory) or "."
-        key = (root, os.path.normpath(directory))
+        key = os.path.normcase(os.path.abspath(directory))  # one run even if named by several arguments
         group = groups.get(key)
         if group is None:
             group = groups[key] = Group(id=_run_id(root, directory), root=root, directory=directory)
-        (group.events if reader.directory_run else group.files).append(Candidate(path, reader))
+        members = group.events if reader.directory_run else group.files
+        if not any(os.path.samefile(c.path, path) for c in members if os.path.exists(c.path)):
+            members.append(Candidate(path, reader))
 
     for arg in args:
         if _is_remote(arg):

@@ -47,6 +47,41 @@ def align(run: Run, *keys: str) -> Aligned:
     return Aligned(common, tuple(values))
 
 
+def series(run: Run, key: str) -> tuple[np.ndarray, np.ndarray]:
+    """(epochs, values) of one resolved series, finite points only; empty if the run lacks it."""
+    curve = run.get(key)
+    if curve is None:
+        return np.zeros(0, dtype=np.int64), np.zeros(0)
+    return finite(curve)
+
+
+def rolling_median(values: np.ndarray, window: int) -> np.ndarray:
+    """Centered moving median (robust to single-epoch spikes); the ends use what is available."""
+    n = values.size
+    if window <= 1 or n == 0:
+        return values.astype(np.float64, copy=True)
+    half = window // 2
+    return np.array([np.median(values[max(0, i - half): i + half + 1]) for i in range(n)])
+
+
+def falling_fraction(values: np.ndarray) -> float:
+    """Share of epoch-to-epoch steps that go down: 1.0 for a monotone fall."""
+    if values.size < 2:
+        return 0.0
+    return float(np.mean(np.diff(values) < 0))
+
+
+def relative_noise(values: np.ndarray) -> float:
+    """Epoch-to-epoch jitter: median distance of each point from the midpoint of its neighbours,
+    relative to the curve's level. Zero for straight or gently curving lines, large for
+    zig-zags, and one outlier moves the median little."""
+    if values.size < 3:
+        return 0.0
+    level = float(np.median(np.abs(values)))
+    rough = np.abs(values[1:-1] - (values[:-2] + values[2:]) / 2)
+    return float(np.median(rough)) / level if level > 0 else 0.0
+
+
 def rolling_mean(values: np.ndarray, window: int) -> np.ndarray:
     """Centered moving average; the ends use the points available (no padding artefacts)."""
     if window <= 1 or values.size == 0:

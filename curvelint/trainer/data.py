@@ -73,3 +73,13 @@ def shifted(data: Dataset, shift: float, scale: float) -> Dataset:
     """The validation inputs preprocessed differently from training (scaler fit on each split
     separately, or not applied to validation): seed 000's distribution mismatch."""
     return Dataset(data.x_train, data.y_train, (data.x_val * scale + shift).astype("float32"), data.y_val)
+
+
+def checkerboard(rng: np.random.Generator, n: int = 2000, n_val: int = 1000, cells: int = 4, flip: float = 0.15) -> Dataset:
+    """A 2-D checkerboard learned cell by cell, with `flip` of the labels wrong in both splits:
+    accuracy keeps improving while confident mistakes on the wrong labels raise the loss."""
+    x = rng.uniform(0, cells, size=(n, 2))
+    y = (np.floor(x[:, 0]) + np.floor(x[:, 1])) % 2
+    wrong = rng.uniform(size=n) < flip
+    y = np.where(wrong, 1 - y, y)
+    return _split((x / cells * 2 - 1).astype("float32"), y.astype("float32"), n_val)

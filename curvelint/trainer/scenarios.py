@@ -96,9 +96,11 @@ def nan_loss(keras, rng, epochs):
 
 
 def divergence(keras, rng, epochs):
-    data = D.linear_regression(rng, scale=3.0)
-    model = compiled(mlp(keras, 6, (16,), out_activation=None), keras.optimizers.SGD(learning_rate=0.02, momentum=0.9), "mse")
-    return Plan(model, data, {"batch_size": 64}, params={"data": "linear, features x3", "optimizer": "SGD(0.02, momentum=0.9)"})
+    data = D.blobs(rng, classes=3)
+    model = compiled(mlp(keras, 8, (64, 64), out=3, out_activation="softmax"), adam(keras, 1e-3),
+                     "sparse_categorical_crossentropy", ["accuracy"])
+    grow = keras.callbacks.LearningRateScheduler(lambda epoch, lr: 1e-3 * 1.4 ** epoch)  # a schedule with the wrong sign
+    return Plan(model, data, {"batch_size": 32}, [grow], params={"optimizer": "Adam, learning rate 1e-3 x 1.4 per epoch"})
 
 
 def loss_spike(keras, rng, epochs):
@@ -107,10 +109,10 @@ def loss_spike(keras, rng, epochs):
                      "sparse_categorical_crossentropy", ["accuracy"])
 
     def schedule(epoch, lr):
-        return 0.5 if epoch == epochs // 2 else 1e-3  # one epoch at a learning rate 500x too high
+        return 0.12 if epoch == epochs // 2 else 1e-3  # one epoch at a learning rate 120x too high
 
     return Plan(model, data, {"batch_size": 32}, [keras.callbacks.LearningRateScheduler(schedule)],
-                params={"data": "blobs, 3 classes", "optimizer": "Adam(1e-3), one epoch at 0.5"})
+                params={"data": "blobs, 3 classes", "optimizer": "Adam(1e-3), one epoch at 0.12"})
 
 
 # -- optimization ------------------------------------------------------------------------------
@@ -129,9 +131,10 @@ def slow_convergence(keras, rng, epochs):
 
 
 def oscillation(keras, rng, epochs):
-    data = D.blobs(rng, classes=2)
-    model = compiled(mlp(keras, 8, (64, 32)), adam(keras, 0.1), "binary_crossentropy", ["accuracy"])
-    return Plan(model, data, {"batch_size": 16}, params={"optimizer": "Adam(0.1)", "batch_size": 16})
+    data = D.sine(rng, noise=0.05)
+    model = compiled(mlp(keras, 10, (64, 64), out_activation=None),
+                     keras.optimizers.SGD(learning_rate=0.02, momentum=0.995), "mse")
+    return Plan(model, data, {"batch_size": 64}, params={"optimizer": "SGD(0.02, momentum=0.995)"})
 
 
 def not_converged(keras, rng, epochs):
@@ -149,8 +152,8 @@ def lr_not_decayed(keras, rng, epochs):
 
 def noisy_curve(keras, rng, epochs):
     data = D.blobs(rng, n=640, n_val=40, classes=2, spread=2.0)
-    model = compiled(mlp(keras, 8, (32,)), adam(keras, 2e-2), "binary_crossentropy", ["accuracy"])
-    return Plan(model, data, {"batch_size": 4}, params={"batch_size": 4, "val_samples": 40, "optimizer": "Adam(2e-2)"})
+    model = compiled(mlp(keras, 8, (32,)), adam(keras, 5e-2), "binary_crossentropy", ["accuracy"])
+    return Plan(model, data, {"batch_size": 4}, params={"batch_size": 4, "val_samples": 40, "optimizer": "Adam(5e-2)"})
 
 
 # -- generalization ----------------------------------------------------------------------------
@@ -169,9 +172,9 @@ def generalization_gap(keras, rng, epochs):
 
 
 def val_plateau(keras, rng, epochs):
-    data = D.sine(rng, n=700, n_val=300, noise=0.3)
-    model = compiled(mlp(keras, 10, (128, 128), out_activation=None), adam(keras, 1e-3), "mse", ["mae"])
-    return Plan(model, data, {"batch_size": 32}, params={"data": "sine, label noise 0.3", "model": "MLP 128-128"})
+    data = D.blobs(rng, n=1000, n_val=400, dim=10, classes=2, spread=2.5)
+    model = compiled(mlp(keras, 10, (64,), l2=3e-3), adam(keras, 1e-3), "binary_crossentropy", ["accuracy"])
+    return Plan(model, data, {"batch_size": 32}, params={"model": "MLP 64, L2 3e-3", "data": "600 samples, overlapping classes"})
 
 
 def underfitting(keras, rng, epochs):
@@ -181,10 +184,10 @@ def underfitting(keras, rng, epochs):
 
 
 def overconfidence(keras, rng, epochs):
-    data = D.blobs(rng, n=1000, n_val=400, dim=10, classes=5, spread=2.5)
-    model = compiled(mlp(keras, 10, (256, 256), out=5, out_activation="softmax"), adam(keras, 2e-3),
-                     "sparse_categorical_crossentropy", ["accuracy"])
-    return Plan(model, data, {"batch_size": 32}, params={"data": "blobs, 5 classes, overlapping", "model": "MLP 256-256"})
+    data = D.checkerboard(rng, n=1600, n_val=1000, cells=4, flip=0.2)
+    model = compiled(mlp(keras, 2, (512, 512, 512)), adam(keras, 5e-3), "binary_crossentropy", ["accuracy"])
+    return Plan(model, data, {"batch_size": 16},
+                params={"data": "4x4 checkerboard, 600 samples, 20% wrong labels", "model": "MLP 512-512-512"})
 
 
 # -- data --------------------------------------------------------------------------------------
@@ -205,9 +208,10 @@ def leakage(keras, rng, epochs):
 
 def val_better_than_train(keras, rng, epochs):
     data = D.blobs(rng, classes=3)
-    model = compiled(mlp(keras, 8, (128, 128), out=3, out_activation="softmax", dropout=0.6), adam(keras, 1e-3),
-                     "sparse_categorical_crossentropy", ["accuracy"])
-    return Plan(model, data, {"batch_size": 32}, params={"model": "MLP 128-128, Dropout(0.6)"})
+    model = keras.Sequential([keras.Input(shape=(8,)), keras.layers.GaussianNoise(1.0), keras.layers.Dense(128, activation="relu"),
+                              keras.layers.Dropout(0.5), keras.layers.Dense(3, activation="softmax")])
+    model = compiled(model, adam(keras, 1e-3), "sparse_categorical_crossentropy", ["accuracy"])
+    return Plan(model, data, {"batch_size": 32}, params={"model": "GaussianNoise(1.0) + MLP 128 + Dropout(0.5)"})
 
 
 def distribution_shift(keras, rng, epochs):
@@ -239,22 +243,22 @@ SCENARIOS: dict[str, Scenario] = {s.name: s for s in [
     Scenario("healthy_regression", "Sine regression, MLP 64-64, ReduceLROnPlateau", healthy_regression, healthy=True, epochs=40, histograms=True),
     Scenario("healthy_multiclass", "4-class blobs, softmax MLP", healthy_multiclass, healthy=True, epochs=30),
     Scenario("nan_loss", "Unscaled features (x1000) with SGD: the loss overflows to NaN", nan_loss, fires=("NUM001",), epochs=20),
-    Scenario("divergence", "SGD with momentum at too high a rate: training loss grows", divergence, fires=("NUM002",), quiet=("NUM001",), epochs=30),
-    Scenario("loss_spike", "One epoch at a learning rate 500x too high, then recovery", loss_spike, fires=("NUM003",), quiet=("NUM001", "NUM002"), epochs=30),
+    Scenario("divergence", "Learning rate multiplied by 1.4 every epoch: training loss climbs far above its minimum", divergence, fires=("NUM002",), quiet=("NUM001",), epochs=30),
+    Scenario("loss_spike", "One epoch at a learning rate 120x too high, then recovery", loss_spike, fires=("NUM003",), quiet=("NUM001", "NUM002"), epochs=30),
     Scenario("no_learning", "Adam at 1e-7: the loss does not move", no_learning, fires=("OPT001",), epochs=20),
     Scenario("slow_convergence", "Adam at 1e-5 (seed 002): steady but very slow descent", slow_convergence, fires=("OPT002",), quiet=("OPT001",), epochs=40),
-    Scenario("oscillation", "Adam at 0.1 with batch 16 (seed 002): loss zig-zags", oscillation, fires=("OPT003",), epochs=40),
+    Scenario("oscillation", "SGD with momentum 0.995: the loss swings up and down instead of settling", oscillation, fires=("OPT003",), epochs=40),
     Scenario("not_converged", "Sine regression stopped while still improving", not_converged, fires=("OPT004",), quiet=("GEN001",), epochs=15),
     Scenario("lr_not_decayed", "Loss plateaus while the logged learning rate never changes", lr_not_decayed, fires=("OPT005",), epochs=60),
     Scenario("noisy_curve", "Batch size 4 and a 40-sample validation set", noisy_curve, fires=("OPT006",), epochs=30),
     Scenario("overfitting", "Big MLP on 200 noisy samples (seed 002): val_loss turns up", overfitting, fires=("GEN001",), epochs=40, histograms=True),
     Scenario("generalization_gap", "Memorising MLP with L2: val_loss settles far above loss", generalization_gap, fires=("GEN002",), epochs=40),
-    Scenario("val_plateau", "Noisy sine labels: val_loss flat while loss keeps falling", val_plateau, fires=("GEN003",), epochs=60),
+    Scenario("val_plateau", "Overlapping classes, MLP with L2: val_loss flat for 40 epochs while loss keeps falling", val_plateau, fires=("GEN003",), epochs=60),
     Scenario("underfitting", "Linear model on the sine regression (seed 002: too little capacity)", underfitting, fires=("GEN004",), quiet=("GEN001",), epochs=30),
-    Scenario("overconfidence", "5 overlapping classes, big MLP: val accuracy up while val_loss rises", overconfidence, fires=("GEN005",), epochs=40),
+    Scenario("overconfidence", "Checkerboard with 20% wrong labels: val accuracy keeps rising while val_loss climbs", overconfidence, fires=("GEN005",), epochs=150),
     Scenario("stuck_metric", "95/5 class imbalance, no signal: accuracy stuck at the majority rate", stuck_metric, fires=("DAT001",), epochs=20),
     Scenario("leakage", "validation_data is the training data", leakage, fires=("DAT002",), quiet=("GEN001",), epochs=20),
-    Scenario("val_better_than_train", "Dropout(0.6): training loss measured with dropout stays above val_loss", val_better_than_train, fires=("DAT003",), quiet=("GEN001",), epochs=30),
+    Scenario("val_better_than_train", "GaussianNoise + Dropout(0.5): training loss, measured in train mode, stays above val_loss", val_better_than_train, fires=("DAT003",), quiet=("GEN001",), epochs=30),
     Scenario("distribution_shift", "Validation features scaled differently from training (seed 000)", distribution_shift, fires=("DAT004",), epochs=30),
     Scenario("wasted_epochs", "Overfitting run kept training 40 epochs past its best", wasted_epochs, fires=("FIT001", "GEN001"), epochs=60),
     Scenario("premature_stop", "EarlyStopping(patience=1) on a noisy, still-improving val_loss (seed 004)", premature_stop, fires=("FIT002",), epochs=60),

@@ -1,0 +1,64 @@
+"""DAT002 leakage-suspected: the val curve tracks the train curve almost exactly."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from curvelint.model import Run, Severity
+from curvelint.rule import Option, Rule, Violation
+from curvelint.series import align, jsonable, pct
+
+
+class LeakageSuspected(Rule):
+    code = "DAT002"
+    slug = "leakage-suspected"
+    severity = Severity.WARNING
+    summary = "Val curve tracks train curve almost exactly across the run"
+    needs = ("train/loss", "val/loss")
+    options = {
+        "min_epochs": Option(6, "Runs with fewer epochs with both losses finite are not judged."),
+        "max_difference": Option(0.02, "Median |val - train| / train over the second half of the run below this fires."),
+        "min_train_drop": Option(0.2, "The training loss must have fallen this much (a curve to track)."),
+    }
+    remediation = ("Validation data may overlap training data (seed 000: data leakage): split before "
+                   "any preprocessing or augmentation, deduplicate, split by group (patient, user, "
+                   "time) where samples are related, and never pass the training set as `validation_data`.")
+    docs = """
+## What it detects
+Over the second half of the run the validation loss differs from the training loss by less than
+`max_difference` (median relative difference), while the training loss fell by at least
+`min_train_drop` overall. Independent validation data practically never tracks training this
+closely while the model is still learning.
+
+## Why it matters
+If validation samples are also training samples (or near-duplicates), validation measures
+memory, not generalization: every number derived from it — best epoch, model selection,
+reported accuracy — is optimistic.
+
+## Remediation
+Split first, then preprocess; deduplicate; split related samples as groups
+(`GroupShuffleSplit`); check that `validation_data` is not the training set.
+
+## Example
+`val_loss stayed within 1.4% of loss over the last 10 epochs (median), while loss fell 90%: validation data may overlap training data`
+"""
+
+    def check(self, run: Run, opts):
+        both = align(run, "train/loss", "val/loss")
+        n = len(both)
+        if n < opts.min_epochs:
+            return
+        train, val = both.values
+        if np.any(train <= 0):
+            return
+        half = n // 2
+        diff = float(np.median(np.abs(val[half:] - train[half:]) / train[half:]))
+        drop = float((train[0] - train.min()) / train[0])
+        if diff >= opts.max_difference or drop < opts.min_train_drop:
+            return
+        yield Violation(
+            message=(f"val_loss stayed within {pct(diff)} of loss over the last {n - half} epochs (median), "
+                     f"while loss fell {pct(drop)}: validation data may overlap training data"),
+            epochs=(int(both.epochs[half]), int(both.epochs[-1])), series=("val/loss", "train/loss"),
+            evidence={"median_relative_difference": jsonable(diff), "train_drop": jsonable(drop)},
+        )

@@ -1,0 +1,73 @@
+"""The trainer really trains: two short scenarios, linted afterwards; same seed, same numbers.
+
+TensorFlow is part of the test extras, so CI always runs this; elsewhere it is skipped only if
+TensorFlow is missing."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import textwrap
+
+import pytest
+import yaml
+
+from curvelint.engine import Linter
+
+if os.environ.get("CI"):
+    import tensorflow  # noqa: F401  - CI must have it: a missing install step fails here
+else:
+    pytest.importorskip("tensorflow")
+
+from curvelint.trainer.train import train, write_manifest  # noqa: E402
+
+
+@pytest.fixture(scope="module")
+def trained(tmp_path_factory):
+    out = tmp_path_factory.mktemp("runs")
+    entries = [train("overfitting", out, epochs=12, seed=1), train("restarted_run", out, epochs=4, seed=1)]
+    write_manifest(out, entries)
+    return out, entries
+
+
+def test_runs_are_written_in_three_formats_and_linted(trained):
+    out, entries = trained
+    for name in ("overfitting", "restarted_run"):
+        run_dir = out / name
+        assert (run_dir / "history.json").is_file() and (run_dir / "training.log").is_file()
+        assert list((run_dir / "train").glob("events.out.tfevents.*")) and list((run_dir / "validation").glob("events.out.tfevents.*"))
+    report = Linter.create().lint_paths([str(out)])
+    assert sorted(r.id for r in report.runs) == ["overfitting", "restarted_run"]
+    codes = {(f.run, f.code) for f in report.findings}
+    assert ("overfitting", "GEN001") in codes
+    assert ("restarted_run", "LOG003") in codes
+    histograms = list((out / "overfitting" / "train").glob("events.out.tfevents.*"))[0].read_bytes()
+    assert b"histograms" in histograms  # histogram_freq=1: the reader had to skip them
+    manifest = yaml.safe_load((out / "manifest.yaml").read_text())["runs"]
+    assert manifest["overfitting"]["must_fire"] == ["GEN001"] and manifest["overfitting"]["params"]["epochs"] == 12
+    assert manifest["restarted_run"]["epochs_trained"] == 4
+
+
+def test_same_seed_same_numbers(trained, tmp_path):
+    out, _ = trained
+    train("restarted_run", tmp_path, epochs=4, seed=1)
+    assert json.loads((tmp_path / "restarted_run" / "history.json").read_text()) == \
+        json.loads((out / "restarted_run" / "history.json").read_text())
+
+
+def test_without_tensorflow_the_command_says_how_to_install(tmp_path):
+    code = textwrap.dedent(f"""
+        import sys
+        sys.modules["tensorflow"] = None  # as if it were not installed
+        sys.modules["keras"] = None
+        from curvelint.cli import main
+        raise SystemExit(main(["train", "overfitting", "--out", {str(tmp_path)!r}]))
+    """)
+    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
+    assert proc.returncode == 2
+    assert "pip install 'curvelint[train]'" in proc.stderr
+    listing = subprocess.run([sys.executable, "-c", code.replace('["train", "overfitting", "--out", ' + repr(str(tmp_path)) + ']', '["train", "--list"]')],
+                             capture_output=True, text=True, timeout=60)
+    assert listing.returncode == 0 and "overfitting" in listing.stdout
