@@ -99,6 +99,15 @@ def tail_median(values: np.ndarray, count: int) -> float:
     return float(np.median(values[-count:]))
 
 
+def travel(values: np.ndarray) -> float:
+    """How far a loss came down: first value minus minimum (or |first| if it never fell).
+    Changes small against this are noise at the loss's floor, whatever their ratio."""
+    if values.size == 0:
+        return 0.0
+    fell = float(values[0] - values.min())
+    return fell if fell > 0 else abs(float(values[0]))
+
+
 def rel_change(start: float, end: float) -> float:
     """(end - start) / |start|; ±inf if start is 0 and end differs."""
     if start == 0:

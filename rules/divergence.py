@@ -6,7 +6,7 @@ import numpy as np
 
 from curvelint.model import Run, Severity
 from curvelint.rule import Option, Rule, Violation
-from curvelint.series import falling_fraction, jsonable, num, series, tail_median
+from curvelint.series import falling_fraction, jsonable, num, series, tail_median, travel
 
 
 class Divergence(Rule):
@@ -21,6 +21,7 @@ class Divergence(Rule):
         "steady_rise": Option(0.15, "A smaller rise (this fraction) fires when the loss climbs steadily after its minimum."),
         "steady_fraction": Option(0.7, "Share of rising epochs after the minimum that counts as steady."),
         "tail": Option(3, "The end level is the median of this many last epochs."),
+        "min_travel": Option(0.05, "The climb must be at least this fraction of how far the loss had fallen, so noise at a loss floor near 0 does not count."),
     }
     remediation = ("The learning rate is too high: lower it 3-10x (e.g. `Adam(learning_rate=1e-4)`), "
                    "clip gradients (`clipnorm=1.0`), and standardize inputs with a scaler fitted on "
@@ -28,9 +29,11 @@ class Divergence(Rule):
     docs = """
 ## What it detects
 Training loss whose end level (median of the last `tail` epochs) is at least `min_ratio` times
-its minimum, or that climbs steadily (at least `steady_fraction` of the epochs after the minimum
-go up) by `steady_rise` or more. Losses that reach zero or below are not judged, and NaN/Inf
-are NUM001's business.
+its minimum, or that ends `steady_rise` or more above it without recovering: it climbed steadily
+(at least `steady_fraction` of the epochs after the minimum go up) or stayed at least half that
+rise above the minimum in 90% of the epochs after it. The climb must also be at least `min_travel` of the distance
+the loss had fallen from its first epoch, so ratios of tiny numbers at a loss floor near zero do
+not count. Losses that reach zero or below are not judged, and NaN/Inf are NUM001's business.
 
 ## Why it matters
 Training loss should fall. When it climbs back up, the optimizer is overshooting: the weights
@@ -58,11 +61,16 @@ a sane learning rate too large).
         end = tail_median(loss, min(opts.tail, after))
         ratio = end / low
         rising = falling_fraction(-loss[best:])
-        steady = after >= 4 and rising >= opts.steady_fraction and ratio >= 1 + opts.steady_rise
+        # "without recovering": it climbed steadily, or it stayed well above its minimum throughout
+        elevated = float(np.mean(loss[best + 1:] >= low * (1 + opts.steady_rise / 2)))
+        persistent = rising >= opts.steady_fraction or elevated >= 0.9
+        steady = after >= 4 and persistent and ratio >= 1 + opts.steady_rise
         if ratio < opts.min_ratio and not steady:
             return
         if float(loss[-1]) < low * (1 + opts.steady_rise):
             return  # it came back down at the very end
+        if end - low < opts.min_travel * travel(loss):
+            return  # 6x of 1e-5 after falling from 2.5 is noise at the floor, not divergence
         first, last = int(epochs[best]), int(epochs[-1])
         yield Violation(
             message=(f"loss rose to {ratio:.1f}x its minimum: {num(low)} at epoch {first} → {num(end)} at epoch {last}, "

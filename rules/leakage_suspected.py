@@ -19,6 +19,7 @@ class LeakageSuspected(Rule):
         "min_epochs": Option(6, "Runs with fewer epochs with both losses finite are not judged."),
         "max_difference": Option(0.02, "Median |val - train| / train over the second half of the run below this fires."),
         "min_train_drop": Option(0.2, "The training loss must have fallen this much (a curve to track)."),
+        "min_not_worse": Option(0.8, "Share of second-half epochs in which val_loss is not above loss (leaked data is never harder)."),
     }
     remediation = ("Validation data may overlap training data (seed 000: data leakage): split before "
                    "any preprocessing or augmentation, deduplicate, split by group (patient, user, "
@@ -26,8 +27,10 @@ class LeakageSuspected(Rule):
     docs = """
 ## What it detects
 Over the second half of the run the validation loss differs from the training loss by less than
-`max_difference` (median relative difference), while the training loss fell by at least
-`min_train_drop` overall. Independent validation data practically never tracks training this
+`max_difference` (median relative difference) and is not above it in at least `min_not_worse`
+of those epochs, while the training loss fell by at least `min_train_drop` overall. (Leaked
+validation data is never harder than training data; honest validation that merely comes close
+usually sits a little above.) Independent validation data practically never tracks training this
 closely while the model is still learning.
 
 ## Why it matters
@@ -54,7 +57,8 @@ Split first, then preprocess; deduplicate; split related samples as groups
         half = n // 2
         diff = float(np.median(np.abs(val[half:] - train[half:]) / train[half:]))
         drop = float((train[0] - train.min()) / train[0])
-        if diff >= opts.max_difference or drop < opts.min_train_drop:
+        not_worse = float(np.mean(val[half:] <= train[half:] * 1.005))
+        if diff >= opts.max_difference or drop < opts.min_train_drop or not_worse < opts.min_not_worse:
             return
         yield Violation(
             message=(f"val_loss stayed within {pct(diff)} of loss over the last {n - half} epochs (median), "

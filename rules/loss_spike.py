@@ -6,7 +6,7 @@ import numpy as np
 
 from curvelint.model import Run, Severity
 from curvelint.rule import Option, Rule, Violation
-from curvelint.series import jsonable, num, series
+from curvelint.series import jsonable, num, series, travel
 
 
 class LossSpike(Rule):
@@ -21,6 +21,7 @@ class LossSpike(Rule):
         "context": Option(3, "How many epochs before a spike set the level it is compared to."),
         "recovery_epochs": Option(10, "The loss must come back within this many epochs."),
         "recovered_ratio": Option(1.25, "Recovered means back below this multiple of the level before the spike."),
+        "min_travel": Option(0.05, "The spike's height must be at least this fraction of how far the loss had fallen (noise at a loss floor does not count)."),
     }
     remediation = ("Exploding gradients: clip them (`clipnorm=1.0` on the optimizer), warm the "
                    "learning rate up instead of starting or restarting high, and look for bad "
@@ -29,7 +30,9 @@ class LossSpike(Rule):
 ## What it detects
 An epoch whose training loss is at least `spike_ratio` times the median of the `context` epochs
 before it, and which comes back below `recovered_ratio` times that level within
-`recovery_epochs` epochs. Spikes that never recover are divergence (NUM002), not this rule.
+`recovery_epochs` epochs. Its height must be at least `min_travel` of the distance the loss had
+fallen, so jitter at a loss floor near zero is not called a spike. Spikes that never recover
+are divergence (NUM002), not this rule.
 
 ## Why it matters
 A spike means one update (or a few) threw the weights far off: a gradient explosion, a learning
@@ -50,10 +53,11 @@ schedule, and a look at the data of the spiking epoch for NaN, huge values or br
         if n < opts.min_epochs or np.any(loss <= 0):
             return
         spikes = []
+        floor_noise = opts.min_travel * travel(loss)
         i = max(1, opts.context)
         while i < n - 1:
             level = float(np.median(loss[max(0, i - opts.context):i]))
-            if loss[i] >= opts.spike_ratio * level and loss[i] > loss[i - 1]:
+            if loss[i] >= opts.spike_ratio * level and loss[i] > loss[i - 1] and loss[i] - level >= floor_noise:
                 window = loss[i + 1:i + 1 + opts.recovery_epochs]
                 back = np.flatnonzero(window <= opts.recovered_ratio * level)
                 if back.size:

@@ -47,14 +47,16 @@ custom losses for `log(0)` or division by zero (add an epsilon).
             hits.append((curve, i, kind, int(bad.sum())))
         if not hits:
             return
-        # losses first, then epoch-level before batch-level, so the message leads with what matters
-        hits.sort(key=lambda h: ("loss" not in h[0].name, h[0].granularity != EPOCH, h[0].step[h[1]]))
+        # losses first, training before validation, so the message leads with what matters; the
+        # message names batch-level series only when no epoch-level one went bad (they repeat it)
+        hits.sort(key=lambda h: ("loss" not in h[0].name, h[0].split != "train", h[0].step[h[1]], h[0].key))
+        shown = [h for h in hits if h[0].granularity == EPOCH] or hits
         parts = []
-        for curve, i, kind, count in hits[:4]:
+        for curve, i, kind, count in shown[:4]:
             unit = "epoch" if curve.granularity == EPOCH else "step"
             parts.append(f"{keras_name(curve.key)} became {kind} at {unit} {int(curve.step[i])} "
                          f"({count} of {len(curve)} values non-finite)")
-        more = f"; {len(hits) - 4} more series" if len(hits) > 4 else ""
+        more = f"; {len(shown) - 4} more series" if len(shown) > 4 else ""
         epoch_hits = [h for h in hits if h[0].granularity == EPOCH]
         epochs = None
         if epoch_hits:

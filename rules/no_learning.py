@@ -15,8 +15,10 @@ def chance_level(loss: float, tolerance: float = 0.01) -> int | None:
     """k if `loss` is ln(k), the cross-entropy of guessing uniformly among k classes."""
     if loss <= 0:
         return None
+    if loss > math.log(1000):
+        return None
     k = round(math.exp(loss))
-    return k if 2 <= k <= 10000 and abs(math.log(k) - loss) <= tolerance else None
+    return k if 2 <= k <= 1000 and abs(math.log(k) - loss) <= tolerance else None
 
 
 class NoLearning(Rule):
@@ -28,6 +30,7 @@ class NoLearning(Rule):
     options = {
         "min_epochs": Option(5, "Runs with fewer finite training-loss epochs are not judged."),
         "min_improvement": Option(0.01, "Best loss must be at least this fraction below the first epoch's (0.01 = 1%)."),
+        "max_range": Option(0.05, "Flat: all values within this fraction of the first epoch's."),
         "learned_accuracy": Option(0.9, "A run whose training accuracy is already this high at epoch 0 learned within that epoch; not judged."),
     }
     remediation = ("Raise the learning rate (Adam's default is 1e-3), check `layer.trainable`, make "
@@ -35,8 +38,10 @@ class NoLearning(Rule):
                    "categorical_crossentropy), and check that inputs are scaled and not constant.")
     docs = """
 ## What it detects
-A training loss whose best value is less than `min_improvement` (1%) below its first epoch, over
-the whole run. When the flat value is ln(k), the finding says so: that is the cross-entropy of
+A training loss whose best value is less than `min_improvement` (1%) below its first epoch, with
+every value within `max_range` of the first, over the whole run — from epoch 1 on when the run
+has more than `min_epochs` epochs, since Keras averages epoch 0's loss over the first updates
+from the random initialization. When the flat value is ln(k), the finding says so: that is the cross-entropy of
 guessing uniformly among k classes. A run whose training accuracy is already `learned_accuracy`
 at epoch 0 learned everything inside the first epoch and is not reported.
 
@@ -58,11 +63,15 @@ non-trainable parameters, the loss/activation pairing and the label encoding
         epochs, loss = series(run, "train/loss")
         if loss.size < opts.min_epochs:
             return
+        if loss.size > opts.min_epochs:
+            # Keras' first-epoch loss averages over the first updates from the random init; a
+            # dead run shows its flat line from epoch 1 on
+            epochs, loss = epochs[1:], loss[1:]
         first = float(loss[0])
         best = float(loss.min())
         scale = abs(first) if first != 0 else 1.0
         improvement = (first - best) / scale
-        if improvement >= opts.min_improvement:
+        if improvement >= opts.min_improvement or float(loss.max() - loss.min()) > opts.max_range * scale:
             return
         if float(np.median(loss[-3:])) > first + 0.1 * scale:
             return  # climbing: that is divergence (NUM002), not a flat line

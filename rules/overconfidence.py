@@ -28,7 +28,8 @@ class Overconfidence(Rule):
     docs = """
 ## What it detects
 Validation loss rose by at least `min_rise` from its minimum while validation accuracy at the
-end is at least `min_gain` higher than it was at that minimum.
+end is at least `min_gain` higher than it was at that minimum (end levels are medians of the
+last `tail` epochs).
 
 ## Why it matters
 Accuracy only counts right and wrong; the loss also weighs how confident each prediction is. When

@@ -30,8 +30,8 @@ class Overfitting(Rule):
     docs = """
 ## What it detects
 The validation loss reached its minimum at some epoch and then rose by at least `min_rise`
-(default 10%) — judged on a moving average and on the median of the last `tail` epochs, so one
-noisy epoch neither triggers nor hides it — while the training loss kept falling by at least
+(default 10%) — judged both on a `smoothing`-epoch moving average and on the median of the last
+`tail` epochs, so one noisy epoch neither triggers nor hides it — while the training loss kept falling by at least
 `min_train_drop` over the same epochs. The rise must also exceed `noise_factor` times the
 median epoch-to-epoch change of val_loss after the best epoch: on a curve that jumps 30% from
 one epoch to the next, a 28% higher end is noise, not a trend. The best epoch must be `min_epochs_after_best` or more

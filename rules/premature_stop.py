@@ -19,7 +19,7 @@ class PrematureStop(Rule):
         "min_epochs": Option(6, "Runs with fewer finite val_loss epochs are not judged."),
         "max_patience": Option(3, "The run ended 1 to this many epochs after its best epoch, as EarlyStopping does."),
         "window": Option(8, "The trend is fitted over this many final epochs (or a third of the run)."),
-        "min_trend": Option(0.005, "Fitted fall per epoch, relative to the level, that counts as still improving."),
+        "min_trend": Option(0.02, "Fitted fall per epoch, relative to the level, that counts as still improving."),
     }
     remediation = ("EarlyStopping's patience is too small for this noise level (seed 004): raise it "
                    "(`EarlyStopping(monitor='val_loss', patience=10, min_delta=1e-4, "

@@ -37,8 +37,8 @@ Resume with `model.fit(..., initial_epoch=N)`, or write each attempt to its own 
         restarted = [c for c in run.select() if c.restarts.size]
         if not restarted:
             return
-        preferred = [c for c in restarted if c.key in ("train/loss", "val/loss")]
-        curve = (preferred or restarted)[0]
+        by_key = {c.key: c for c in restarted}
+        curve = by_key.get("train/loss") or by_key.get("val/loss") or min(restarted, key=lambda c: c.key)
         details = []
         for i in curve.restarts[:5].tolist():
             where = f" at line {int(curve.lines[i])}" if curve.lines is not None else ""

@@ -21,6 +21,7 @@ class StuckMetric(Rule):
         "min_epochs": Option(5, "The metric must be constant for at least this many epochs..."),
         "min_fraction": Option(0.6, "...and for at least this share of the run, ending at the last epoch."),
         "tolerance": Option(1e-4, "Values within this (absolute) count as the same."),
+        "converged": Option(0.99, "A metric constant at or above this is converged, not stuck."),
     }
     remediation = ("Check the class balance (seeds 000, 003): pass `class_weight=` to `model.fit`, "
                    "resample the minority class, and verify labels and the output activation; a model "
@@ -29,7 +30,7 @@ class StuckMetric(Rule):
 ## What it detects
 An accuracy-like metric (accuracy, AUC, precision, recall, F1, IoU, Dice; train or validation)
 that holds the same value, within `tolerance`, for its last `min_epochs` or more epochs covering
-at least `min_fraction` of the run. A metric that stays at 1.0 (perfect) is converged, not stuck.
+at least `min_fraction` of the run. A metric that stays at or above `converged` (0.99) is converged, not stuck.
 
 ## Why it matters
 A metric that does not move while training goes on means the predictions do not change where it
@@ -55,8 +56,8 @@ metric that sees imbalance (AUC, recall), and check labels and the output layer.
             if n < opts.min_epochs:
                 continue
             last = values[-1]
-            if last >= 1 - opts.tolerance:
-                continue  # a perfect score that stays perfect is converged, not stuck
+            if last >= opts.converged:
+                continue  # a near-perfect score that stays there is converged, not stuck
             same = np.abs(values - last) <= opts.tolerance
             run_len = n if same.all() else n - 1 - int(np.flatnonzero(~same)[-1])
             if run_len < opts.min_epochs or run_len < opts.min_fraction * n:

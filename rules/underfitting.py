@@ -16,12 +16,12 @@ class Underfitting(Rule):
     summary = "Train and val loss both plateau early at a high loss"
     needs = ("train/loss", "val/loss")
     options = {
-        "min_epochs": Option(10, "Runs with fewer epochs with both losses finite are not judged."),
-        "plateau_tolerance": Option(0.1, "Plateaued: within this fraction of the final level from the plateau epoch on."),
-        "early": Option(0.6, "The plateau must start within this fraction of the run."),
-        "high": Option(0.3, "High: the final training loss is still at least this fraction of the first epoch's."),
+        "min_epochs": Option(20, "Runs with fewer epochs with both losses finite are not judged."),
+        "plateau_tolerance": Option(0.05, "Plateaued: within this fraction of the final level from the plateau epoch on."),
+        "early": Option(0.5, "The plateau must start within this fraction of the run."),
+        "high": Option(0.4, "High: the final training loss is still at least this fraction of the first epoch's."),
         "max_gap": Option(1.3, "No overfitting: val_loss / loss at the end at most this."),
-        "max_accuracy": Option(0.95, "A run whose final training accuracy is at least this is not underfitting."),
+        "max_accuracy": Option(0.8, "A run whose final training accuracy is at least this is not underfitting."),
     }
     remediation = ("The model lacks capacity (seed 002: too little capacity): add units or layers, "
                    "train longer, reduce regularization (lower Dropout, smaller L2), or give it "

@@ -17,7 +17,7 @@ class ValPlateau(Rule):
         "min_epochs": Option(10, "Runs with fewer epochs with both losses finite are not judged."),
         "window": Option(10, "The plateau must cover at least this many final epochs (or a third of the run)."),
         "tolerance": Option(0.05, "Flat: val_loss stays within this fraction of its median across the window."),
-        "min_train_drop": Option(0.1, "Train loss must fall at least this fraction across the window."),
+        "min_train_drop": Option(0.05, "Train loss must fall at least this fraction across the window."),
     }
     remediation = ("The model stopped generalizing better (seed 002): stop earlier "
                    "(`EarlyStopping(monitor='val_loss', patience=5, restore_best_weights=True)`) or "

@@ -33,7 +33,7 @@ def test_pyproject_without_section_is_skipped(project):
 def test_curvelint_toml_and_yaml(project):
     (project / "logs" / "curvelint.toml").write_text('select = ["GEN"]\n')
     proc = run_cli("logs", "--format", "json", cwd=project)
-    assert codes(proc) == ["GEN001"]
+    assert codes(proc) == ["GEN001", "GEN002"]
     (project / "logs" / "curvelint.toml").unlink()
     (project / ".curvelint.yaml").write_text("select: [LOG003]\n")
     proc = run_cli("logs", "--format", "json", cwd=project)
