@@ -28,7 +28,8 @@ class LeakageSuspected(Rule):
 ## What it detects
 Over the second half of the run the validation loss differs from the training loss by less than
 `max_difference` (median relative difference) and is not above it in at least `min_not_worse`
-of those epochs, while the training loss fell by at least `min_train_drop` overall. (Leaked
+of those epochs, while the training loss fell by at least `min_train_drop` overall. Both series must share at least half of the validation epochs (a
+few sparse training points cannot show tracking across a run). (Leaked
 validation data is never harder than training data; honest validation that merely comes close
 usually sits a little above.) Independent validation data practically never tracks training this
 closely while the model is still learning.
@@ -49,8 +50,9 @@ Split first, then preprocess; deduplicate; split related samples as groups
     def check(self, run: Run, opts):
         both = align(run, "train/loss", "val/loss")
         n = len(both)
-        if n < opts.min_epochs:
-            return
+        val_epochs = len(run.get("val/loss") or ())
+        if n < opts.min_epochs or n < 0.5 * val_epochs:
+            return  # a handful of sparse training points cannot show tracking "across the run"
         train, val = both.values
         if np.any(train <= 0):
             return
