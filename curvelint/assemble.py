@@ -84,7 +84,7 @@ def assemble(group: Group) -> tuple[list[Run], list[LintError]]:
         else:
             run_id = group.file_id(unit.sources[0].path)
         formats = sorted({s.format for s in unit.sources})
-        runs.append(Run(id=run_id, sources=[s.path for s in unit.sources], format="+".join(formats),
+        runs.append(Run(id=run_id, sources=sorted(s.path for s in unit.sources), format="+".join(formats),
                         curves=_test_as_val(list(unit.curves.values())), problems=unit.problems))
     return runs, notes
 

@@ -37,7 +37,8 @@ def _check_parser() -> argparse.ArgumentParser:
     sel.add_argument("--extend-select", action="append", metavar="RULES", help="these rules in addition")
     sel.add_argument("--ignore", action="append", metavar="RULES", help="not these rules")
     out = p.add_argument_group("output")
-    out.add_argument("--format", metavar="FORMAT", help="output format: text (default), json, or a plugin's")
+    out.add_argument("--format", metavar="FORMAT",
+                     help="text (default; github under GitHub Actions), json, markdown, github, sarif, gitlab, rdjson, junit, or a plugin's")
     out.add_argument("-o", "--output", metavar="FILE", help="write the report to FILE instead of stdout")
     out.add_argument("--statistics", action="store_true", help="print a count per rule instead of each finding")
     out.add_argument("--color", choices=("auto", "always", "never"), default="auto", help="colour (default: auto, only on a terminal, off with NO_COLOR)")
@@ -103,7 +104,9 @@ def _check(argv: list[str]) -> int:
         linter = Linter.create(config, cli)
     except ConfigError as exc:
         return _error(str(exc))
-    fmt = args.format or config.format or "text"
+    # under GitHub Actions, annotations are the natural default (unless a format was chosen)
+    auto = "github" if os.environ.get("GITHUB_ACTIONS") == "true" else "text"
+    fmt = args.format or config.format or auto
     reporter = linter.host.reporters.get(fmt)
     if reporter is None:
         return _error(f"unknown --format {fmt!r}; available: {', '.join(sorted(linter.host.reporters))}")

@@ -117,8 +117,8 @@ def write_history_json(path: Path, history: Mapping[str, Sequence[float]]) -> Pa
 
 
 def run_cli(*args: str, cwd: Path | None = None, env: Mapping[str, str] | None = None) -> subprocess.CompletedProcess:
-    full_env = {**os.environ, **(env or {})}
-    full_env.pop("GITHUB_ACTIONS", None)
+    inherited = {k: v for k, v in os.environ.items() if k != "GITHUB_ACTIONS"}  # CI must not change formats
+    full_env = {**inherited, **(env or {})}
     return subprocess.run([sys.executable, "-m", "curvelint", *args], cwd=cwd, env=full_env,
                           capture_output=True, text=True, timeout=120)
 

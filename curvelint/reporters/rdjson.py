@@ -1,0 +1,29 @@
+"""`--format rdjson`: reviewdog's diagnostic format, for `reviewdog -f=rdjson`."""
+
+from __future__ import annotations
+
+import json
+
+from curvelint.model import Report, Severity
+from curvelint.reporters.base import Context, Reporter
+
+_SEVERITY = {Severity.ERROR: "ERROR", Severity.WARNING: "WARNING", Severity.INFO: "INFO"}
+
+
+class RdjsonReporter(Reporter):
+    name = "rdjson"
+    description = "reviewdog rdjson"
+
+    def render(self, report: Report, ctx: Context) -> str:
+        diagnostics = []
+        for f in report.findings:
+            d = {"message": f"{f.message} [{f.run}]", "severity": _SEVERITY[f.severity],
+                 "code": {"value": f"{f.code} {f.rule}"}}
+            if f.location is not None:
+                loc = {"path": f.location.path}
+                if f.location.line:
+                    loc["range"] = {"start": {"line": f.location.line}}
+                d["location"] = loc
+            diagnostics.append(d)
+        doc = {"source": {"name": "curvelint"}, "severity": "WARNING", "diagnostics": diagnostics}
+        return json.dumps(doc, indent=2, ensure_ascii=False) + "\n"
