@@ -138,3 +138,21 @@ def test_github_format_is_automatic_under_actions(tmp_path):
     assert proc.stdout.startswith("::"), proc.stdout[:200]
     proc = run_cli(str(tmp_path), "--isolated", "--exit-zero", "--format", "json", env={"GITHUB_ACTIONS": "true"})
     assert json.loads(proc.stdout)["version"] == 1
+
+
+def test_sarif_validates_against_the_official_schema(hostile_report, tmp_path):
+    jsonschema = pytest.importorskip("jsonschema")
+    from conftest import REPO
+
+    schema = json.loads((REPO / "tests" / "data" / "sarif-2.1.0.json").read_text())
+    linter, report = hostile_report
+    validator = jsonschema.Draft202012Validator(schema)
+    doc = json.loads(render(linter, report, "sarif"))
+    errors = sorted(validator.iter_errors(doc), key=lambda e: list(e.path))
+    assert errors == [], [f"{list(e.path)}: {e.message}" for e in errors[:5]]
+    # also with an unreadable log and a fatal error (notifications), and with no findings at all
+    (tmp_path / "bad").mkdir()
+    (tmp_path / "bad" / "history.json").write_text('{"loss": [1,')
+    for rep in (linter.lint_paths([str(tmp_path), str(tmp_path / "missing")]), Report()):
+        doc = json.loads(render(linter, rep, "sarif"))
+        assert list(validator.iter_errors(doc)) == []
