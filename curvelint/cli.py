@@ -14,7 +14,7 @@ from typing import Sequence
 from curvelint._version import __version__
 
 EXIT_OK, EXIT_FINDINGS, EXIT_ERROR = 0, 1, 2
-SUBCOMMANDS = ("check", "rule", "rules", "train")
+SUBCOMMANDS = ("check", "rule", "rules", "train", "comment")
 
 
 def _csv_list(values: list[str] | None) -> list[str] | None:
@@ -32,10 +32,7 @@ def _check_parser() -> argparse.ArgumentParser:
     )
     p.add_argument("paths", nargs="*", default=["."], metavar="PATH", help="files or directories to lint (default: .)")
     p.add_argument("--version", action="version", version=f"curvelint {__version__}")
-    sel = p.add_argument_group("rule selection (codes, code prefixes such as GEN, slugs, or ALL; comma-separated or repeated)")
-    sel.add_argument("--select", action="append", metavar="RULES", help="only these rules (replaces the config's selection)")
-    sel.add_argument("--extend-select", action="append", metavar="RULES", help="these rules in addition")
-    sel.add_argument("--ignore", action="append", metavar="RULES", help="not these rules")
+    _add_lint_options(p)
     out = p.add_argument_group("output")
     out.add_argument("--format", metavar="FORMAT",
                      help="text (default; github under GitHub Actions), json, markdown, github, sarif, gitlab, rdjson, junit, or a plugin's")
@@ -45,10 +42,35 @@ def _check_parser() -> argparse.ArgumentParser:
     ex = p.add_argument_group("exit status")
     ex.add_argument("--fail-on", choices=("error", "warning", "info", "never"), help="lowest severity that makes the exit status 1 (default: error)")
     ex.add_argument("--exit-zero", action="store_true", help="exit 0 even with findings (2 still means an error)")
+    return p
+
+
+def _add_lint_options(p: argparse.ArgumentParser) -> None:
+    """Rule selection and config flags, shared by `check` and `comment`."""
+    sel = p.add_argument_group("rule selection (codes, code prefixes such as GEN, slugs, or ALL; comma-separated or repeated)")
+    sel.add_argument("--select", action="append", metavar="RULES", help="only these rules (replaces the config's selection)")
+    sel.add_argument("--extend-select", action="append", metavar="RULES", help="these rules in addition")
+    sel.add_argument("--ignore", action="append", metavar="RULES", help="not these rules")
     cfg = p.add_argument_group("configuration")
     cfg.add_argument("--config", metavar="FILE", help="use this config file instead of searching upward from the first path")
     cfg.add_argument("--isolated", action="store_true", help="ignore every config file")
-    return p
+
+
+def _linter(args: argparse.Namespace):
+    """(config, linter) from the shared flags; raises ConfigError."""
+    from curvelint.config import Config, Selection, find_config, load_config
+    from curvelint.engine import Linter
+
+    if args.isolated:
+        config = Config()
+    elif args.config:
+        config = load_config(args.config)
+    else:
+        found = find_config(args.paths[0])
+        config = load_config(found) if found else Config()
+    cli = Selection(select=_csv_list(args.select), extend_select=_csv_list(args.extend_select) or [],
+                    ignore=_csv_list(args.ignore) or [])
+    return config, Linter.create(config, cli)
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -64,6 +86,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             return _rules(argv)
         if command == "train":
             return _train(argv)
+        if command == "comment":
+            return _comment(argv)
         return _check(argv)
     except BrokenPipeError:  # `curvelint logs | head`
         sys.stderr.close()
@@ -87,21 +111,11 @@ def _use_color(choice: str, stream) -> bool:
 
 def _check(argv: list[str]) -> int:
     args = _check_parser().parse_args(argv)
-    from curvelint.config import Config, ConfigError, Selection, find_config, load_config
-    from curvelint.engine import Linter
+    from curvelint.config import ConfigError
     from curvelint.reporters.base import Context
 
     try:
-        if args.isolated:
-            config = Config()
-        elif args.config:
-            config = load_config(args.config)
-        else:
-            found = find_config(args.paths[0])
-            config = load_config(found) if found else Config()
-        cli = Selection(select=_csv_list(args.select), extend_select=_csv_list(args.extend_select) or [],
-                        ignore=_csv_list(args.ignore) or [])
-        linter = Linter.create(config, cli)
+        config, linter = _linter(args)
     except ConfigError as exc:
         return _error(str(exc))
     # under GitHub Actions, annotations are the natural default (unless a format was chosen)
@@ -243,4 +257,39 @@ def _train(argv: list[str]) -> int:
         return _error(str(exc))
     path = write_manifest(args.out, entries)
     print(f"wrote {len(entries)} run(s) to {args.out}; manifest {path}", file=sys.stderr)
+    return EXIT_OK
+
+
+def _comment(argv: list[str]) -> int:
+    p = argparse.ArgumentParser(
+        prog="curvelint comment",
+        description="Create or update curvelint's sticky pull-request comment through the GitHub REST API.",
+        epilog="The token is read from the environment (GITHUB_TOKEN by default) and never printed.")
+    p.add_argument("paths", nargs="*", default=["."], metavar="PATH", help="lint these and post the markdown report (default: .)")
+    p.add_argument("--body-file", metavar="FILE", help="post this markdown instead of linting (e.g. from `--format markdown -o`)")
+    p.add_argument("--repo", metavar="OWNER/NAME", help="default: GITHUB_REPOSITORY")
+    p.add_argument("--pr", type=int, metavar="N", help="default: from the GitHub Actions event")
+    p.add_argument("--api-url", metavar="URL", help="default: GITHUB_API_URL or https://api.github.com")
+    p.add_argument("--token-env", default="GITHUB_TOKEN", metavar="NAME", help="environment variable holding the token")
+    _add_lint_options(p)
+    args = p.parse_args(argv)
+    from curvelint.config import ConfigError
+    from curvelint.github import CommentError, GithubClient, target_from_env
+
+    try:
+        target = target_from_env(args.repo, args.pr, args.api_url, args.token_env)
+        if args.body_file:
+            with open(args.body_file, encoding="utf-8") as fh:
+                body = fh.read()
+        else:
+            from curvelint.reporters.markdown import render_markdown
+
+            _, linter = _linter(args)
+            body = render_markdown(linter.lint_paths(args.paths))
+        action, url = GithubClient(target).upsert(body)
+    except (CommentError, ConfigError) as exc:
+        return _error(str(exc))
+    except OSError as exc:
+        return _error(f"cannot read {args.body_file}: {exc.strerror}")
+    print(f"{action} comment on {target.repo}#{target.pr}" + (f": {url}" if url else ""))
     return EXIT_OK
