@@ -38,6 +38,7 @@ def _check_parser() -> argparse.ArgumentParser:
                      help="text (default; github under GitHub Actions), json, markdown, github, sarif, gitlab, rdjson, junit, or a plugin's")
     out.add_argument("-o", "--output", metavar="FILE", help="write the report to FILE instead of stdout")
     out.add_argument("--statistics", action="store_true", help="print a count per rule instead of each finding")
+    out.add_argument("--plot", metavar="DIR", help="also write one PNG per run into DIR (needs the [plots] extra)")
     out.add_argument("--color", choices=("auto", "always", "never"), default="auto", help="colour (default: auto, only on a terminal, off with NO_COLOR)")
     ex = p.add_argument_group("exit status")
     ex.add_argument("--fail-on", choices=("error", "warning", "info", "never"), help="lowest severity that makes the exit status 1 (default: error)")
@@ -130,7 +131,16 @@ def _check(argv: list[str]) -> int:
     stream = sys.stdout
     ctx = Context(color=False if args.output else _use_color(args.color, stream), statistics=args.statistics,
                   rules=linter.host.rules)
-    text = reporter.render(report, ctx)
+    from curvelint.plot import PlotUnavailable
+
+    try:
+        text = reporter.render(report, ctx)
+        if args.plot:
+            _write_plots(report, args.plot)
+    except PlotUnavailable as exc:
+        return _error(str(exc))
+    except OSError as exc:
+        return _error(f"cannot write plots to {args.plot}: {exc.strerror}")
     if args.output:
         try:
             with open(args.output, "w", encoding="utf-8") as fh:
@@ -153,6 +163,17 @@ def _check(argv: list[str]) -> int:
     worst = report.worst()
     threshold = {"error": 3, "warning": 2, "info": 1}[fail_on]
     return EXIT_FINDINGS if worst is not None and worst.rank >= threshold else EXIT_OK
+
+
+def _write_plots(report, directory: str) -> None:
+    from curvelint.plot import plot_run, safe_filename
+
+    os.makedirs(directory, exist_ok=True)
+    taken: set[str] = set()
+    for run in report.runs:
+        name = safe_filename(run.id, taken)
+        with open(os.path.join(directory, f"{name}.png"), "wb") as fh:
+            fh.write(plot_run(run, [f for f in report.findings if f.run == run.id]))
 
 
 def _load_rules():

@@ -5,6 +5,7 @@ from __future__ import annotations
 from curvelint.hookspecs import hookimpl
 from curvelint.reporters.github import GithubReporter
 from curvelint.reporters.gitlab import GitlabReporter
+from curvelint.reporters.html import HtmlReporter
 from curvelint.reporters.json import JsonReporter
 from curvelint.reporters.junit import JunitReporter
 from curvelint.reporters.markdown import MarkdownReporter
@@ -16,4 +17,4 @@ from curvelint.reporters.text import TextReporter
 @hookimpl
 def curvelint_reporters():
     return [TextReporter(), JsonReporter(), MarkdownReporter(), GithubReporter(), SarifReporter(),
-            GitlabReporter(), RdjsonReporter(), JunitReporter()]
+            GitlabReporter(), RdjsonReporter(), JunitReporter(), HtmlReporter()]
