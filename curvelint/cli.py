@@ -126,7 +126,8 @@ def _check(argv: list[str]) -> int:
     if reporter is None:
         return _error(f"unknown --format {fmt!r}; available: {', '.join(sorted(linter.host.reporters))}")
 
-    report = linter.lint_paths(args.paths)
+    with _progress_bar() as progress:
+        report = linter.lint_paths(args.paths, progress)
 
     stream = sys.stdout
     ctx = Context(color=False if args.output else _use_color(args.color, stream), statistics=args.statistics,
@@ -163,6 +164,34 @@ def _check(argv: list[str]) -> int:
     worst = report.worst()
     threshold = {"error": 3, "warning": 2, "info": 1}[fail_on]
     return EXIT_FINDINGS if worst is not None and worst.rank >= threshold else EXIT_OK
+
+
+class _progress_bar:
+    """A transient rich progress bar on stderr, only when stderr is a terminal and there is
+    enough to lint that waiting is noticeable."""
+
+    MIN_GROUPS = 20
+
+    def __enter__(self):
+        self._bar = None
+        return self if sys.stderr.isatty() else None
+
+    def __call__(self, done: int, total: int) -> None:
+        if total < self.MIN_GROUPS:
+            return
+        if self._bar is None:
+            from rich.console import Console
+            from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
+
+            self._bar = Progress(TextColumn("linting"), BarColumn(), MofNCompleteColumn(), TextColumn("log dirs"),
+                                 console=Console(stderr=True), transient=True)
+            self._task = self._bar.add_task("lint", total=total)
+            self._bar.start()
+        self._bar.update(self._task, completed=done)
+
+    def __exit__(self, *exc) -> None:
+        if self._bar is not None:
+            self._bar.stop()
 
 
 def _write_plots(report, directory: str) -> None:

@@ -9,7 +9,7 @@ from __future__ import annotations
 import os
 import traceback
 from dataclasses import dataclass
-from typing import Any, Iterable, Mapping
+from typing import Any, Callable, Iterable, Mapping
 
 from curvelint.assemble import assemble
 from curvelint.config import (
@@ -58,10 +58,13 @@ class Linter:
 
     # -- whole trees ---------------------------------------------------------------------------
 
-    def lint_paths(self, paths: Iterable[str]) -> Report:
+    def lint_paths(self, paths: Iterable[str], progress: Callable[[int, int], None] | None = None) -> Report:
+        """Lint every run under `paths`; `progress(done, total)` is called per log directory."""
         groups, errors = discover(list(paths), self.host.readers, self.config.exclude)
         report = Report(errors=list(self.host.errors) + errors)
-        for group in groups:
+        for done, group in enumerate(groups, start=1):
+            if progress is not None:
+                progress(done, len(groups))
             runs, notes = assemble(group)
             report.errors.extend(notes)
             for run in runs:

@@ -1,14 +1,19 @@
-"""`--format text` (default): findings grouped per run, for a person at a terminal."""
+"""`--format text` (default): findings grouped per run, for a person at a terminal.
+
+On a terminal (and without NO_COLOR) severities are coloured with rich and each run gets a
+sparkline of loss and val_loss; piped output stays plain text.
+"""
 
 from __future__ import annotations
 
+import io
 from collections import Counter
 
 from curvelint.model import Finding, Report, Severity
 from curvelint.reporters.base import Context, Reporter
+from curvelint.reporters.sparkline import loss_sparklines
 
-_COLORS = {Severity.ERROR: "\x1b[31m", Severity.WARNING: "\x1b[33m", Severity.INFO: "\x1b[36m"}
-_BOLD, _DIM, _RESET = "\x1b[1m", "\x1b[2m", "\x1b[0m"
+_STYLE = {Severity.ERROR: "bold red", Severity.WARNING: "yellow", Severity.INFO: "cyan"}
 
 
 def _plural(n: int, word: str) -> str:
@@ -20,10 +25,15 @@ class TextReporter(Reporter):
     description = "findings grouped per run, for people (default)"
 
     def render(self, report: Report, ctx: Context) -> str:
-        paint = (lambda code, s: f"{code}{s}{_RESET}") if ctx.color else (lambda code, s: s)
-        out: list[str] = []
+        # (text, style) segments per line; styles are dropped for plain output. Text from logs is
+        # never parsed as markup, so a metric named "[bold]" prints as itself.
+        lines: list[list[tuple[str, str]]] = []
         if ctx.statistics:
-            out.extend(self._statistics(report))
+            counts = Counter((f.code, f.rule, f.severity) for f in report.findings)
+            for (code, slug, sev), n in sorted(counts.items(), key=lambda kv: (-kv[1], kv[0][0])):
+                lines.append([(f"{n:>5}  ", ""), (f"{code:<8} ", "bold"), (f"{sev.value:<8} ", _STYLE[sev]), (slug, "")])
+            if counts:
+                lines.append([])
         else:
             by_run: dict[str, list[Finding]] = {}
             for f in report.findings:
@@ -32,32 +42,45 @@ class TextReporter(Reporter):
                 findings = by_run.get(run.id)
                 if not findings:
                     continue
-                out.append(paint(_BOLD, run.id) + paint(_DIM, f"  {run.format} · {_plural(run.epochs, 'epoch')}"))
+                lines.append([(run.id, "bold"), (f"  {run.format} · {_plural(run.epochs, 'epoch')}", "dim")])
+                if ctx.color:
+                    sparks = loss_sparklines(run)
+                    if sparks:
+                        lines.append([("  ", "")] + [seg for name, spark in sparks for seg in ((f"{name} ", "dim"), (f"{spark}  ", "blue"))])
                 for f in findings:
-                    where = ""
+                    lines.append([("  ", ""), (f"{f.severity.value:<7} ", _STYLE[f.severity]), (f.code, "bold"),
+                                  (f" {f.message}  ", ""), (f"[{f.rule}]", "dim")])
                     if f.location is not None:
                         where = f.location.path + (f":{f.location.line}" if f.location.line else "")
-                    sev = paint(_COLORS[f.severity], f"{f.severity.value:<7}")
-                    out.append(f"  {sev} {paint(_BOLD, f.code)} {f.message}  [{f.rule}]")
-                    if where:
-                        out.append(paint(_DIM, f"          at {where}"))
+                        lines.append([(f"          at {where}", "dim")])
                     if f.remediation:
-                        out.append(f"          → {f.remediation}")
-                out.append("")
+                        lines.append([(f"          → {f.remediation}", "")])
+                lines.append([])
         for e in report.errors:
-            label = "error" if e.fatal else "warning"
-            out.append(f"{paint(_COLORS[Severity.ERROR if e.fatal else Severity.WARNING], label)}: {e.path}: {e.message}")
+            label, style = ("error", "bold red") if e.fatal else ("warning", "yellow")
+            lines.append([(label, style), (f": {e.path}: {e.message}", "")])
         counts = report.counts()
-        runs_with = len({f.run for f in report.findings})
         if report.findings:
-            out.append(f"Found {_plural(len(report.findings), 'finding')} in {_plural(runs_with, 'run')} of "
-                       f"{len(report.runs)} linted ({counts['error']} error, {counts['warning']} warning, {counts['info']} info).")
+            runs_with = len({f.run for f in report.findings})
+            lines.append([(f"Found {_plural(len(report.findings), 'finding')} in {_plural(runs_with, 'run')} of "
+                           f"{len(report.runs)} linted ({counts['error']} error, {counts['warning']} warning, "
+                           f"{counts['info']} info).", "bold")])
         else:
-            out.append(f"All checks passed: {_plural(len(report.runs), 'run')} linted, no findings.")
-        return "\n".join(out) + "\n"
+            lines.append([(f"All checks passed: {_plural(len(report.runs), 'run')} linted, no findings.", "bold green")])
+        if not ctx.color:
+            return "\n".join("".join(text for text, _ in line) for line in lines) + "\n"
+        return _colour(lines)
 
-    @staticmethod
-    def _statistics(report: Report) -> list[str]:
-        counts = Counter((f.code, f.rule, f.severity.value) for f in report.findings)
-        rows = sorted(counts.items(), key=lambda kv: (-kv[1], kv[0][0]))
-        return [f"{n:>5}  {code:<8} {sev:<8} {slug}" for (code, slug, sev), n in rows] + ([""] if rows else [])
+
+def _colour(lines: list[list[tuple[str, str]]]) -> str:
+    from rich.console import Console
+    from rich.text import Text
+
+    buf = io.StringIO()
+    console = Console(file=buf, force_terminal=True, color_system="standard", soft_wrap=True, highlight=False)
+    for line in lines:
+        text = Text()
+        for segment, style in line:
+            text.append(segment, style=style or None)
+        console.print(text)
+    return buf.getvalue()
