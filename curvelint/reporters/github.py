@@ -17,7 +17,6 @@ _COMMAND = {Severity.ERROR: "error", Severity.WARNING: "warning", Severity.INFO:
 
 class GithubReporter(Reporter):
     name = "github"
-    description = "GitHub Actions annotations (chosen automatically when GITHUB_ACTIONS=true)"
 
     def render(self, report: Report, ctx: Context) -> str:
         lines: list[str] = []

@@ -13,7 +13,6 @@ _SEVERITY = {Severity.ERROR: "critical", Severity.WARNING: "major", Severity.INF
 
 class GitlabReporter(Reporter):
     name = "gitlab"
-    description = "GitLab Code Quality JSON"
 
     def render(self, report: Report, ctx: Context) -> str:
         issues = []

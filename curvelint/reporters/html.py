@@ -69,7 +69,6 @@ def render_html(report: Report, plot) -> str:
 
 class HtmlReporter(Reporter):
     name = "html"
-    description = "one self-contained HTML page with a plot per run (needs the [plots] extra)"
 
     def render(self, report: Report, ctx: Context) -> str:
         from curvelint.plot import plot_run

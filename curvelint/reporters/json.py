@@ -38,7 +38,6 @@ def report_dict(report: Report) -> dict[str, Any]:
 
 class JsonReporter(Reporter):
     name = "json"
-    description = "versioned JSON for programs (the public contract)"
 
     def render(self, report: Report, ctx: Context) -> str:
         # allow_nan=False: evidence is made JSON-safe by the rules; anything else is a bug to see

@@ -9,7 +9,6 @@ from curvelint.reporters.escape import xml
 
 class JunitReporter(Reporter):
     name = "junit"
-    description = "JUnit XML, one test case per run"
 
     def render(self, report: Report, ctx: Context) -> str:
         by_run: dict[str, list] = {}

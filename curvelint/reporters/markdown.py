@@ -40,7 +40,6 @@ def _run_section(run: Run, findings: list[Finding], detailed: bool) -> str:
 
 class MarkdownReporter(Reporter):
     name = "markdown"
-    description = "PR comment / job summary (GitHub-flavoured markdown)"
 
     def render(self, report: Report, ctx: Context) -> str:
         return render_markdown(report, MAX_CHARS)

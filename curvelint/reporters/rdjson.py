@@ -12,7 +12,6 @@ _SEVERITY = {Severity.ERROR: "ERROR", Severity.WARNING: "WARNING", Severity.INFO
 
 class RdjsonReporter(Reporter):
     name = "rdjson"
-    description = "reviewdog rdjson"
 
     def render(self, report: Report, ctx: Context) -> str:
         diagnostics = []

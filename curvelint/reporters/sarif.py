@@ -71,7 +71,6 @@ def report_sarif(report: Report, rules: dict[str, Any]) -> dict[str, Any]:
 
 class SarifReporter(Reporter):
     name = "sarif"
-    description = "SARIF 2.1.0 (code scanning)"
 
     def render(self, report: Report, ctx: Context) -> str:
         return json.dumps(report_sarif(report, dict(ctx.rules)), indent=2, ensure_ascii=False) + "\n"

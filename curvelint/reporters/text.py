@@ -22,7 +22,6 @@ def _plural(n: int, word: str) -> str:
 
 class TextReporter(Reporter):
     name = "text"
-    description = "findings grouped per run, for people (default)"
 
     def render(self, report: Report, ctx: Context) -> str:
         # (text, style) segments per line; styles are dropped for plain output. Text from logs is
