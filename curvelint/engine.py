@@ -41,6 +41,7 @@ class Linter:
     config: Config
     enabled: list[str]
     settings: dict[str, RuleSettings]
+    cli: Selection | None = None
 
     @classmethod
     def create(cls, config: Config | None = None, cli: Selection | None = None, host: PluginHost | None = None) -> Linter:
@@ -50,7 +51,7 @@ class Linter:
         slugs = {code: rule.slug for code, rule in host.rules.items()}
         enabled = sorted(resolve_selection(slugs, [config.selection] + ([cli] if cli else [])))
         settings = resolve_rule_settings(host.rules, config.rules, config.path or "<config>")
-        return cls(host=host, config=config, enabled=enabled, settings=settings)
+        return cls(host=host, config=config, enabled=enabled, settings=settings, cli=cli)
 
     @property
     def _slugs(self) -> dict[str, str]:
@@ -58,19 +59,41 @@ class Linter:
 
     # -- whole trees ---------------------------------------------------------------------------
 
-    def lint_paths(self, paths: Iterable[str], progress: Callable[[int, int], None] | None = None) -> Report:
-        """Lint every run under `paths`; `progress(done, total)` is called per log directory."""
+    def lint_paths(self, paths: Iterable[str], progress: Callable[[int, int], None] | None = None,
+                   jobs: int = 1) -> Report:
+        """Lint every run under `paths`; `progress(done, total)` is called per log directory.
+
+        With `jobs` > 1 log directories are read and checked in that many worker processes (each
+        loads the plugins from their entry points, as the CLI does); the report is the same as
+        with one, in the same order.
+        """
         groups, errors = discover(list(paths), self.host.readers, self.config.exclude)
         report = Report(errors=list(self.host.errors) + errors)
-        for done, group in enumerate(groups, start=1):
+        if jobs > 1 and len(groups) >= PARALLEL_MIN_GROUPS:
+            results = self._parallel(groups, jobs)
+        else:
+            results = map(self._lint_group, groups)
+        for done, (runs, findings, notes) in enumerate(results, start=1):
             if progress is not None:
                 progress(done, len(groups))
-            runs, notes = assemble(group)
             report.errors.extend(notes)
-            for run in runs:
-                report.runs.append(run)
-                report.findings.extend(self.check(run))
+            report.runs.extend(runs)
+            report.findings.extend(findings)
         return _ordered(report)
+
+    def _lint_group(self, group) -> tuple[list[Run], list[Finding], list[LintError]]:
+        runs, notes = assemble(group)
+        return runs, [f for run in runs for f in self.check(run)], notes
+
+    def _parallel(self, groups: list, jobs: int):
+        import multiprocessing
+        from concurrent.futures import ProcessPoolExecutor
+
+        # forkserver: workers start from a clean process, safe beside the progress-bar thread
+        method = "forkserver" if "forkserver" in multiprocessing.get_all_start_methods() else "spawn"
+        with ProcessPoolExecutor(max_workers=jobs, mp_context=multiprocessing.get_context(method),
+                                 initializer=_init_worker, initargs=(self.config, self.cli)) as pool:
+            yield from pool.map(_worker_lint_group, groups, chunksize=max(1, len(groups) // (jobs * 8)))
 
     def lint_runs(self, runs: Iterable[Run]) -> Report:
         report = Report(errors=list(self.host.errors))
@@ -124,6 +147,21 @@ class Linter:
             series=series, epochs=None if v.epochs is None else (int(v.epochs[0]), int(v.epochs[1])),
             location=location, evidence=dict(v.evidence),
         )
+
+
+#: Below this many log directories, worker start-up costs more than it saves.
+PARALLEL_MIN_GROUPS = 8
+_WORKER: Linter | None = None
+
+
+def _init_worker(config: Config, cli: Selection | None) -> None:
+    global _WORKER
+    _WORKER = Linter.create(config, cli)
+
+
+def _worker_lint_group(group):
+    assert _WORKER is not None
+    return _WORKER._lint_group(group)
 
 
 def _source_for(run: Run, series: tuple[str, ...]) -> str:

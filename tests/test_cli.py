@@ -94,3 +94,14 @@ def test_rule_and_rules_commands():
 def test_version_and_module_entry():
     proc = run_cli("--version")
     assert proc.returncode == 0 and proc.stdout.startswith("curvelint ")
+
+
+def test_jobs_give_the_same_output_in_the_same_order():
+    from conftest import REALWORLD, REPO
+
+    paths = [str(REPO / "fixtures")] + ([str(REALWORLD)] if REALWORLD.is_dir() else [])
+    one = run_cli(*paths, "--isolated", "--format", "json", "--jobs", "1", "--exit-zero")
+    two = run_cli(*paths, "--isolated", "--format", "json", "--jobs", "2", "--exit-zero")
+    assert one.returncode == two.returncode == 0, two.stderr
+    assert one.stdout == two.stdout
+    assert len(json.loads(one.stdout)["runs"]) >= 24  # enough log directories to run in parallel

@@ -33,15 +33,18 @@ MAX_RECORD = 1 << 30
 #: PluginData.plugin_name as serialized (field 1, length, name): cheap to find without decoding.
 _SKIP_PLUGINS = re.compile(rb"\x0a(?:\x0ahistograms|\x06images|\x05audio|\x04text|\x07hparams|\x0cpr_curves)")
 _SCALARS = b"\x0a\x07scalars"
-_DTYPES = {1: "<f4", 2: "<f8", 3: "<i4", 9: "<i8", 19: "<f2", 6: "<i1", 4: "<u1", 5: "<i2"}
 
 
-def _masked_crc(data: bytes) -> int | None:
-    try:
-        import google_crc32c
-    except ImportError:  # pragma: no cover - optional speed-up; records are still framed
+try:  # CRC32C in C; without it records are still framed and decoded, just not verified
+    from google_crc32c import value as _crc32c
+except ImportError:  # pragma: no cover
+    _crc32c = None
+
+
+def _masked_crc(data) -> int | None:
+    if _crc32c is None:
         return None
-    crc = google_crc32c.value(data)
+    crc = _crc32c(data)
     return (((crc >> 15) | (crc << 17)) + 0xA282EAD8) & 0xFFFFFFFF
 
 
@@ -58,24 +61,34 @@ class TensorBoardReader(Reader):
         return Source(path=path, format=FORMAT, curves=_curves(scalars, path), problems=problems)
 
 
-def read_scalars(path: str) -> tuple[dict[str, list[tuple[int, float, float]]], list[ReadProblem]]:
-    """{tag: [(step, wall_time, value), ...]} in file order, plus problems met on the way."""
+Scalars = dict[str, tuple[list[int], list[float], list[float]]]
+
+
+def read_scalars(path: str) -> tuple[Scalars, list[ReadProblem]]:
+    """{tag: (steps, wall_times, values)} in file order, plus problems met on the way.
+
+    The hot loop touches each record once: frame it, check both CRCs, skip histogram/image
+    records by their plugin name without decoding them, decode the rest with upb.
+    """
     from tensorboard.compat.proto import event_pb2
 
     size = os.path.getsize(path)
     if size == 0:
         raise ReadError("empty event file (0 bytes)", offset=0)
     problems: list[ReadProblem] = []
-    out: dict[str, list[tuple[int, float, float]]] = defaultdict(list)
+    out: Scalars = {}
     records = 0
+    parse = event_pb2.Event.FromString
+    unpack_header, unpack_u32 = _HEADER.unpack_from, _U32.unpack_from
+    skip, scalars_marker = _SKIP_PLUGINS.search, _SCALARS
     with open(path, "rb") as fh, mmap.mmap(fh.fileno(), 0, access=mmap.ACCESS_READ) as buf:
         offset = 0
         while offset < size:
-            if size - offset < _HEADER.size:
+            if size - offset < 12:
                 problems.append(_truncated(path, offset, records))
                 break
-            length, length_crc = _HEADER.unpack_from(buf, offset)
-            expected = _masked_crc(buf[offset : offset + 8])
+            length, length_crc = unpack_header(buf, offset)
+            expected = _masked_crc(buf[offset:offset + 8])
             if expected is not None and expected != length_crc:
                 if records == 0:
                     raise ReadError("not a TensorBoard event file (bad record header)", offset=offset)
@@ -86,31 +99,38 @@ def read_scalars(path: str) -> tuple[dict[str, list[tuple[int, float, float]]], 
                     raise ReadError(f"not a TensorBoard event file (record length {length})", offset=offset)
                 problems.append(ReadProblem(path, f"record length {length} is implausible; rest of file skipped", offset=offset))
                 break
-            end = offset + _HEADER.size + length + _U32.size
+            start = offset + 12
+            end = start + length + 4
             if end > size:
                 problems.append(_truncated(path, offset, records))
                 break
-            payload = buf[offset + _HEADER.size : end - _U32.size]
+            payload = buf[start:start + length]
             expected = _masked_crc(payload)
-            if expected is not None and expected != _U32.unpack_from(buf, end - _U32.size)[0]:
+            if expected is not None and expected != unpack_u32(buf, start + length)[0]:
                 problems.append(ReadProblem(path, "corrupt record (data CRC mismatch); record skipped", offset=offset))
                 offset = end
                 continue
             records += 1
             offset = end
-            if _SKIP_PLUGINS.search(payload) and _SCALARS not in payload:
+            if skip(payload) and scalars_marker not in payload:
                 continue  # histogram/image/audio/text summary, found by its plugin name: never decoded
             try:
-                event = event_pb2.Event.FromString(payload)
+                event = parse(payload)
             except Exception:  # protobuf's DecodeError and friends
                 problems.append(ReadProblem(path, "record is not a valid Event protobuf; skipped", offset=offset))
                 continue
             if not event.HasField("summary"):
                 continue
+            step, wall = event.step, event.wall_time
             for value in event.summary.value:
                 scalar = _scalar(value)
                 if scalar is not None:
-                    out[value.tag].append((event.step, event.wall_time, scalar))
+                    series = out.get(value.tag)
+                    if series is None:
+                        series = out[value.tag] = ([], [], [])
+                    series[0].append(step)
+                    series[1].append(wall)
+                    series[2].append(scalar)
     return out, problems
 
 
@@ -119,42 +139,47 @@ def _truncated(path: str, offset: int, records: int) -> ReadProblem:
                        offset=offset, severity=Severity.INFO)
 
 
+_UNPACK = {1: struct.Struct("<f"), 2: struct.Struct("<d"), 3: struct.Struct("<i"), 9: struct.Struct("<q"),
+           19: struct.Struct("<e"), 6: struct.Struct("<b"), 4: struct.Struct("<B"), 5: struct.Struct("<h")}
+
+
 def _scalar(value) -> float | None:
-    kind = value.WhichOneof("value")
-    if kind == "simple_value":
-        return float(value.simple_value)
-    if kind != "tensor":
-        return None
-    plugin = value.metadata.plugin_data.plugin_name
-    if plugin and plugin != "scalars":
-        return None
-    tensor = value.tensor
-    if tensor.tensor_shape.dim:
-        return None
-    if tensor.tensor_content:
-        dtype = _DTYPES.get(tensor.dtype)
-        if dtype is None or len(tensor.tensor_content) != np.dtype(dtype).itemsize:
+    """The number in one Summary.Value, or None if it is not a scalar."""
+    if value.HasField("tensor"):
+        plugin = value.metadata.plugin_data.plugin_name
+        if plugin and plugin != "scalars":
             return None
-        return float(np.frombuffer(tensor.tensor_content, dtype=dtype)[0])
-    for field in ("float_val", "double_val", "int64_val", "int_val"):
-        vals = getattr(tensor, field)
-        if len(vals):
-            return float(vals[0])
-    if len(tensor.half_val):
-        return float(np.array([tensor.half_val[0]], dtype=np.uint16).view(np.float16)[0])
+        tensor = value.tensor
+        content = tensor.tensor_content
+        if content:
+            unpack = _UNPACK.get(tensor.dtype)
+            if unpack is None or len(content) != unpack.size or tensor.tensor_shape.dim:
+                return None
+            return float(unpack.unpack(content)[0])
+        if tensor.tensor_shape.dim:
+            return None
+        for field in ("float_val", "double_val", "int64_val", "int_val"):
+            vals = getattr(tensor, field)
+            if len(vals):
+                return float(vals[0])
+        if len(tensor.half_val):
+            return float(_UNPACK[19].unpack(struct.pack("<H", tensor.half_val[0]))[0])
+        return None
+    if value.WhichOneof("value") == "simple_value":
+        return float(value.simple_value)
     return None
 
 
-def _curves(scalars: dict[str, list[tuple[int, float, float]]], path: str) -> list[Curve]:
+def _curves(scalars: Scalars, path: str) -> list[Curve]:
     hint = split_hint_for(path)
     epoch_map = _epoch_map(scalars.pop("epoch", None))
     names = canonical_all(scalars, split_hint=hint)
     curves = []
     for raw, canon in names.items():
-        points = scalars[raw]
-        steps = np.fromiter((p[0] for p in points), dtype=np.int64, count=len(points))
-        wall = np.fromiter((p[1] for p in points), dtype=np.float64, count=len(points))
-        values = np.fromiter((p[2] for p in points), dtype=np.float64, count=len(points))
+        step_list, wall_list, value_list = scalars[raw]
+        steps = np.asarray(step_list, dtype=np.int64)
+        wall = np.asarray(wall_list, dtype=np.float64)
+        values = np.asarray(value_list, dtype=np.float64)
         granularity = canon.granularity
         if epoch_map is not None and granularity == EPOCH:
             # Lightning steps by global step and logs an `epoch` scalar beside each metric
@@ -170,10 +195,10 @@ def _curves(scalars: dict[str, list[tuple[int, float, float]]], path: str) -> li
     return curves
 
 
-def _epoch_map(points: list[tuple[int, float, float]] | None) -> tuple[np.ndarray, np.ndarray] | None:
-    if not points:
+def _epoch_map(series: tuple[list[int], list[float], list[float]] | None) -> tuple[np.ndarray, np.ndarray] | None:
+    if not series or not series[0]:
         return None
-    steps = np.asarray([p[0] for p in points], dtype=np.int64)
-    epochs = np.asarray([p[2] for p in points], dtype=np.float64)
+    steps = np.asarray(series[0], dtype=np.int64)
+    epochs = np.asarray(series[2], dtype=np.float64)
     order = np.argsort(steps, kind="stable")
     return steps[order], epochs[order]
