@@ -14,7 +14,7 @@ from typing import Sequence
 from curvelint._version import __version__
 
 EXIT_OK, EXIT_FINDINGS, EXIT_ERROR = 0, 1, 2
-SUBCOMMANDS = ("check", "rule", "rules", "train", "comment")
+SUBCOMMANDS = ("check", "rule", "rules", "train", "comment", "plugins")
 
 
 def _csv_list(values: list[str] | None) -> list[str] | None:
@@ -61,16 +61,10 @@ def _add_lint_options(p: argparse.ArgumentParser) -> None:
 
 def _linter(args: argparse.Namespace):
     """(config, linter) from the shared flags; raises ConfigError."""
-    from curvelint.config import Config, Selection, find_config, load_config
-    from curvelint.engine import Linter
+    from curvelint.config import Selection
+    from curvelint.engine import Linter, resolve_config
 
-    if args.isolated:
-        config = Config()
-    elif args.config:
-        config = load_config(args.config)
-    else:
-        found = find_config(args.paths[0])
-        config = load_config(found) if found else Config()
+    config = resolve_config(args.paths, args.config, args.isolated)
     cli = Selection(select=_csv_list(args.select), extend_select=_csv_list(args.extend_select) or [],
                     ignore=_csv_list(args.ignore) or [])
     return config, Linter.create(config, cli)
@@ -91,6 +85,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             return _train(argv)
         if command == "comment":
             return _comment(argv)
+        if command == "plugins":
+            return _plugins(argv)
         return _check(argv)
     except BrokenPipeError:  # `curvelint logs | head`
         sys.stderr.close()
@@ -246,6 +242,29 @@ def describe_rule(rule, host=None) -> str:
             lines.append(f"- `{name.replace('_', '-')}` (default {opt.default!r}): {opt.help}")
     lines += ["", rule.docs.strip()]
     return "\n".join(lines)
+
+
+def _plugins(argv: list[str]) -> int:
+    p = argparse.ArgumentParser(prog="curvelint plugins", description="List loaded plugins, their versions and what they provide.",
+                                epilog="CURVELINT_DISABLE_PLUGINS=name,... switches plugins off; CURVELINT_TRACE=1 traces hook calls.")
+    p.add_argument("--format", choices=("text", "json"), default="text")
+    args = p.parse_args(argv)
+    host = _load_rules()
+    rows = [{"name": i.name, "distribution": i.dist, "version": i.version, "rules": sorted(i.rules),
+             "readers": i.readers, "reporters": i.reporters} for i in host.plugins.values()]
+    if args.format == "json":
+        import json
+
+        print(json.dumps({"plugins": rows, "errors": [{"plugin": e.path, "message": e.message} for e in host.errors]}, indent=2))
+        return EXIT_OK
+    for row in rows:
+        provides = [f"{len(row['rules'])} rules ({', '.join(row['rules'])})" if row["rules"] else "",
+                    f"readers: {', '.join(row['readers'])}" if row["readers"] else "",
+                    f"reporters: {', '.join(row['reporters'])}" if row["reporters"] else ""]
+        print(f"{row['name']:<20} {row['distribution']} {row['version']:<10} {'; '.join(x for x in provides if x)}")
+    for e in host.errors:
+        print(f"curvelint: warning: {e.path}: {e.message}", file=sys.stderr)
+    return EXIT_OK
 
 
 def _rules(argv: list[str]) -> int:

@@ -196,7 +196,8 @@ def _ordered(report: Report) -> Report:
 # The Python API
 
 
-def _config_for(paths: list[str], config: Config | Mapping[str, Any] | str | None, isolated: bool) -> Config:
+def resolve_config(paths: list[str], config: Config | Mapping[str, Any] | str | None, isolated: bool) -> Config:
+    """The config to use: given, from a file path, from a dict, or the nearest file above paths[0]."""
     if isinstance(config, Config):
         return config
     if isinstance(config, Mapping):
@@ -226,7 +227,7 @@ def lint(
     if isinstance(paths, (str, os.PathLike)):
         paths = [paths]
     paths = [os.fspath(p) for p in paths]
-    cfg = _config_for(paths, config, isolated)
+    cfg = resolve_config(paths, config, isolated)
     cli = Selection(select=select, extend_select=list(extend_select or []), ignore=list(ignore or []))
     return Linter.create(cfg, cli).lint_paths(paths)
 
@@ -257,7 +258,7 @@ def lint_history(
     except Exception as exc:
         raise ValueError(f"cannot read this history: {exc}") from None
     run = Run(id=run_id, sources=[], format="keras-history", curves=curves)
-    cfg = _config_for([], config, True)
+    cfg = resolve_config([], config, True)
     cli = Selection(select=select, extend_select=list(extend_select or []), ignore=list(ignore or []))
     return Linter.create(cfg, cli).lint_runs([run])
 

@@ -1,7 +1,9 @@
 """The hooks a curvelint plugin implements. Built-ins use exactly these hooks too.
 
 A plugin is any module or object registered under the `curvelint` entry-point group; it
-implements one or more of the hooks below with `@curvelint.hookimpl`.
+implements one or more of the hooks below with `@curvelint.hookimpl`. A plugin may declare
+`CURVELINT_PLUGIN_API = 1` (the version it was written for); the host refuses a plugin whose
+declared version differs from `PLUGIN_API_VERSION`, naming the plugin and both versions.
 """
 
 from __future__ import annotations

@@ -256,5 +256,12 @@ class Report:
     def summary(self) -> dict[str, int]:
         return {"runs": len(self.runs), **self.counts()}
 
+    def by_run(self) -> dict[str, list[Finding]]:
+        """Findings grouped by run id, in report order."""
+        out: dict[str, list[Finding]] = {}
+        for f in self.findings:
+            out.setdefault(f.run, []).append(f)
+        return out
+
     def worst(self) -> Severity | None:
         return max((f.severity for f in self.findings), key=lambda s: s.rank, default=None)

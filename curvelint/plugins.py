@@ -32,6 +32,8 @@ class PluginInfo:
     dist: str
     version: str
     rules: list[str] = field(default_factory=list)
+    readers: list[str] = field(default_factory=list)
+    reporters: list[str] = field(default_factory=list)
 
     @property
     def label(self) -> str:
@@ -100,6 +102,12 @@ class PluginHost:
         except Exception as exc:  # pluggy validates hook signatures here
             self._error(f"{name} ({dist} {version})", f"cannot be registered: {_brief(exc)}")
             return
+        needs = getattr(obj, "CURVELINT_PLUGIN_API", hookspecs.PLUGIN_API_VERSION)
+        if needs != hookspecs.PLUGIN_API_VERSION:
+            self.pm.unregister(name=name)
+            self._error(f"{name} ({dist} {version})", f"needs curvelint plugin API {needs}, this curvelint provides "
+                                                      f"{hookspecs.PLUGIN_API_VERSION}; upgrade whichever is older")
+            return
         self.plugins[name] = PluginInfo(name, dist, version)
 
     def collect(self) -> None:
@@ -107,10 +115,15 @@ class PluginHost:
         for impl in self._impls("curvelint_readers"):
             for reader in self._call(impl):
                 self.readers.append(reader)
+                self.plugins[impl.plugin_name].readers.append(getattr(reader, "format", "?"))
         self.readers.sort(key=lambda r: getattr(r, "priority", 100))
         for impl in self._impls("curvelint_reporters"):
             for reporter in self._call(impl):
-                self.reporters.setdefault(reporter.name, reporter)
+                if reporter.name in self.reporters:
+                    self._error(self.plugins[impl.plugin_name].label, f"reporter {reporter.name!r} is already registered; refused")
+                    continue
+                self.reporters[reporter.name] = reporter
+                self.plugins[impl.plugin_name].reporters.append(reporter.name)
         for impl in self._impls("curvelint_rules"):
             for rule in self._call(impl):
                 self._add_rule(rule, impl.plugin_name)
@@ -124,10 +137,16 @@ class PluginHost:
         info = self.plugins.get(impl.plugin_name)
         label = info.label if info else impl.plugin_name
         try:
-            return list(impl.function() or [])
+            result = list(impl.function() or [])
         except Exception as exc:  # noqa: BLE001
             self._error(label, f"hook {impl.function.__name__}() raised {_brief(exc)}")
             return []
+        if os.environ.get("CURVELINT_TRACE"):
+            import sys
+
+            names = ", ".join(getattr(r, "code", None) or getattr(r, "name", None) or getattr(r, "format", "?") for r in result)
+            print(f"curvelint: trace: {label} {impl.function.__name__}() -> [{names}]", file=sys.stderr)
+        return result
 
     def _add_rule(self, rule: Any, plugin: str) -> None:
         label = self.plugins[plugin].label

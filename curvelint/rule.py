@@ -21,13 +21,17 @@ DOC_SECTIONS = ("What it detects", "Why it matters", "Remediation", "Example")
 
 @dataclass(frozen=True)
 class Option:
-    """A named, documented threshold. The type is the default's type (int accepted for float)."""
+    """A named, documented threshold. The type is the default's type (int accepted for float),
+    or `type` when the default is None (an option the team must set before the rule fires)."""
 
     default: Any
     help: str
+    type: type | None = None
 
     def coerce(self, value: Any, *, where: str) -> Any:
-        kind = type(self.default)
+        kind = self.type or type(self.default)
+        if value is None and self.default is None:
+            return None
         if kind is float and isinstance(value, int) and not isinstance(value, bool):
             return float(value)
         if kind is bool and not isinstance(value, bool):

@@ -62,6 +62,9 @@ BUILTIN_RULES = (
 )
 
 
+#: The plugin API this module was written for; the host refuses a mismatch by name.
+CURVELINT_PLUGIN_API = 1
+
 @hookimpl
 def curvelint_rules():
     return BUILTIN_RULES

@@ -21,7 +21,7 @@ HOSTILE = ["<script>alert(1)</script>", "a|b", "`tick`", "x-->y", "%0A::error::p
 @pytest.fixture(scope="module")
 def hostile_report(tmp_path_factory):
     root = tmp_path_factory.mktemp("hostile")
-    for i, name in enumerate(HOSTILE):
+    for name in HOSTILE:
         d = root / name.replace("/", "_").replace("\n", "_")
         hist = dict(OVERFIT)
         hist[f"val_{name.replace(chr(10), ' ')}"] = [float("nan")] * len(OVERFIT["loss"])  # a hostile metric name, NaN so it is named

@@ -58,3 +58,22 @@ def test_rule_has_cases(code):
     assert path.is_file(), f"no rule cases for {code}"
     cases = load_cases(path)
     assert sum(c.expect == "fire" for c in cases) >= 3 and sum(c.expect == "pass" for c in cases) >= 3
+
+
+EXAMPLE_CASES = Path(__file__).resolve().parents[1] / "examples" / "team-plugin" / "tests" / "rule_cases"
+
+
+def test_every_loaded_rule_has_docs_remediation_and_cases(host):
+    """Built-in rules and the example team plugin's (when installed) meet the same bar."""
+    assert {"GEN001"} <= set(host.rules)
+    for code, rule in host.rules.items():
+        owner = host.owner(code)
+        if owner.dist not in ("curvelint", "curvelint-team-rules"):
+            continue
+        assert list(doc_sections(rule.docs)) == list(DOC_SECTIONS), code
+        assert rule.remediation.strip(), code
+        if code == "INT001":
+            continue
+        cases_dir = CASES_DIR if owner.dist == "curvelint" else EXAMPLE_CASES
+        cases = load_cases(cases_dir / (rule.slug.replace("-", "_") + ".yaml"))
+        assert sum(c.expect == "fire" for c in cases) >= 3 and sum(c.expect == "pass" for c in cases) >= 3, code

@@ -9,6 +9,9 @@ from curvelint.readers.lightning_csv import LightningCsvReader
 from curvelint.readers.tfevents import TensorBoardReader
 
 
+#: The plugin API this module was written for; the host refuses a mismatch by name.
+CURVELINT_PLUGIN_API = 1
+
 @hookimpl
 def curvelint_readers():
     return [TensorBoardReader(), LightningCsvReader(), KerasJsonReader(), KerasCsvReader()]

@@ -16,7 +16,6 @@ import mmap
 import os
 import re
 import struct
-from collections import defaultdict
 
 import numpy as np
 

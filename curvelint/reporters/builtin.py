@@ -40,6 +40,9 @@ class LazyReporter(Reporter):
         return self._impl.render(report, ctx)
 
 
+#: The plugin API this module was written for; the host refuses a mismatch by name.
+CURVELINT_PLUGIN_API = 1
+
 @hookimpl
 def curvelint_reporters():
     return [LazyReporter(name, target, description) for name, (target, description) in _BUILTIN.items()]

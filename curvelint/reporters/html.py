@@ -39,9 +39,7 @@ def _finding_row(f: Finding) -> str:
 
 def render_html(report: Report, plot) -> str:
     """`plot(run, findings) -> PNG bytes`, passed in so the page can be built without matplotlib in tests."""
-    by_run: dict[str, list[Finding]] = {}
-    for f in report.findings:
-        by_run.setdefault(f.run, []).append(f)
+    by_run = report.by_run()
     counts = report.counts()
     parts = ["<!DOCTYPE html>", '<html lang="en"><head><meta charset="utf-8">',
              '<meta http-equiv="Content-Security-Policy" content="default-src \'none\'; img-src data:; style-src \'unsafe-inline\'; script-src \'unsafe-inline\'">',

@@ -11,9 +11,7 @@ class JunitReporter(Reporter):
     name = "junit"
 
     def render(self, report: Report, ctx: Context) -> str:
-        by_run: dict[str, list] = {}
-        for f in report.findings:
-            by_run.setdefault(f.run, []).append(f)
+        by_run = report.by_run()
         cases, failures = [], 0
         for run in report.runs:
             findings = by_run.get(run.id, [])

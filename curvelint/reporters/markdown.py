@@ -47,9 +47,7 @@ class MarkdownReporter(Reporter):
 
 def render_markdown(report: Report, limit: int = MAX_CHARS) -> str:
     counts = report.counts()
-    by_run: dict[str, list[Finding]] = {}
-    for f in report.findings:
-        by_run.setdefault(f.run, []).append(f)
+    by_run = report.by_run()
     if report.findings:
         head = (f"**curvelint**: {len(report.findings)} finding{'s' if len(report.findings) != 1 else ''} in "
                 f"{len(by_run)} of {len(report.runs)} runs — {counts['error']} error, {counts['warning']} warning, "

@@ -9,7 +9,7 @@ from __future__ import annotations
 import io
 from collections import Counter
 
-from curvelint.model import Finding, Report, Severity
+from curvelint.model import Report, Severity
 from curvelint.reporters.base import Context, Reporter
 from curvelint.reporters.sparkline import loss_sparklines
 
@@ -34,9 +34,7 @@ class TextReporter(Reporter):
             if counts:
                 lines.append([])
         else:
-            by_run: dict[str, list[Finding]] = {}
-            for f in report.findings:
-                by_run.setdefault(f.run, []).append(f)
+            by_run = report.by_run()
             for run in report.runs:
                 findings = by_run.get(run.id)
                 if not findings:
