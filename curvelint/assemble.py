@@ -9,11 +9,11 @@ formats disagree the user is told.
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 
-from curvelint.discover import Candidate, Group
+from curvelint.discover import Candidate, Group, display_path
 from curvelint.model import TEST, VAL, Curve, LintError, ReadProblem, Run, keras_name
 from curvelint.readers.base import NotALog, ReadError, Source
 
@@ -84,9 +84,13 @@ def assemble(group: Group) -> tuple[list[Run], list[LintError]]:
         else:
             run_id = group.file_id(unit.sources[0].path)
         formats = sorted({s.format for s in unit.sources})
-        runs.append(Run(id=run_id, sources=sorted(s.path for s in unit.sources), format="+".join(formats),
-                        curves=_test_as_val(list(unit.curves.values())), problems=unit.problems))
-    return runs, notes
+        curves = _test_as_val(list(unit.curves.values()))
+        for c in curves:  # reading is done: from here on paths are for showing
+            c.source = display_path(c.source) if c.source else c.source
+        runs.append(Run(id=display_path(run_id), sources=sorted(display_path(s.path) for s in unit.sources),
+                        format="+".join(formats), curves=curves,
+                        problems=[replace(p, path=display_path(p.path)) for p in unit.problems]))
+    return runs, [replace(n, path=display_path(n.path), message=display_path(n.message)) for n in notes]
 
 
 def _event_unit(sources: list[Source]) -> _Unit:

@@ -42,6 +42,19 @@ class Group:
         return rel if not rel.startswith("..") else path
 
 
+def display_path(path: str) -> str:
+    """A path as text that is valid UTF-8 everywhere it is shown (JSON, SARIF, plots).
+
+    File names that are not valid UTF-8 reach Python as lone surrogates; they are shown as
+    `\\xff` escapes instead of corrupting the output. Reading always uses the real path.
+    """
+    try:
+        path.encode("utf-8")
+        return path
+    except UnicodeEncodeError:
+        return path.encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace")
+
+
 def _run_id(root: str, directory: str) -> str:
     rel = os.path.relpath(directory, root)
     if rel == ".":
@@ -94,7 +107,7 @@ def discover(args: Iterable[str], readers: Sequence[Reader], exclude: Sequence[s
             errors.append(LintError(arg, "remote paths are not supported yet"))
             continue
         if not os.path.lexists(arg):
-            errors.append(LintError(arg, "no such file or directory"))
+            errors.append(LintError(display_path(arg), "no such file or directory"))
             continue
         if os.path.isdir(arg):
             for path, reader in _walk(arg, readers, exclude, errors):
@@ -102,7 +115,7 @@ def discover(args: Iterable[str], readers: Sequence[Reader], exclude: Sequence[s
             continue
         reader = _claim(readers, arg, os.path.basename(arg), forced=True)
         if reader is None:
-            errors.append(LintError(arg, "not a training log any reader recognises (history JSON, CSVLogger, TensorBoard events)"))
+            errors.append(LintError(display_path(arg), "not a training log any reader recognises (history JSON, CSVLogger, TensorBoard events)"))
             continue
         add(os.path.dirname(arg) or ".", arg, reader)
 
@@ -134,7 +147,7 @@ def _walk(root: str, readers: Sequence[Reader], exclude: Sequence[str], errors: 
         try:
             st = os.stat(directory)
         except OSError as exc:
-            errors.append(LintError(directory, f"cannot stat directory: {exc.strerror}"))
+            errors.append(LintError(display_path(directory), f"cannot stat directory: {exc.strerror}"))
             continue
         ident = (st.st_dev, st.st_ino)
         if ident in visited:
@@ -144,7 +157,7 @@ def _walk(root: str, readers: Sequence[Reader], exclude: Sequence[str], errors: 
             with os.scandir(directory) as it:
                 entries = sorted(it, key=lambda e: e.name)
         except OSError as exc:
-            errors.append(LintError(directory, f"cannot list directory: {exc.strerror}"))
+            errors.append(LintError(display_path(directory), f"cannot list directory: {exc.strerror}"))
             continue
         subdirs = []
         for entry in entries:

@@ -258,9 +258,21 @@ def _scan_cached() -> list[tuple[str, str, str, str]]:
         with open(tmp, "w", encoding="utf-8") as fh:
             json.dump(found, fh)
         os.replace(tmp, path)
+        _prune(os.path.dirname(path), keep=16)
     except OSError:
         pass  # a read-only home: just scan every time
     return found
+
+
+def _prune(directory: str, keep: int) -> None:
+    """Keep the cache small: environments come and go (virtualenvs, CI, tests)."""
+    entries = sorted((e for e in os.scandir(directory) if e.name.startswith("entry-points-")),
+                     key=lambda e: e.stat().st_mtime, reverse=True)
+    for entry in entries[keep:]:
+        try:
+            os.unlink(entry.path)
+        except OSError:
+            pass
 
 
 def _brief(exc: BaseException) -> str:

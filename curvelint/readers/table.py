@@ -51,9 +51,17 @@ def separator(header: str) -> str:
     return best if counts[best] else ","
 
 
+def split_line(line: str, sep: str) -> list[str]:
+    """One line's cells (quotes honoured); raises csv.Error on a malformed line."""
+    return [c.strip() for c in next(csv.reader([line], delimiter=sep), [])]
+
+
 def header_cells(head: bytes) -> list[str]:
     line = first_line(head)
-    return [c.strip() for c in next(csv.reader([line], delimiter=separator(line)), [])]
+    try:
+        return split_line(line, separator(line))
+    except csv.Error:
+        return []
 
 
 def looks_like_header(cells: list[str]) -> bool:
@@ -98,10 +106,17 @@ def parse_table(data: bytes, path: str) -> Table:
         line = line.rstrip("\r")
         if not line.strip():
             continue
-        cells = [c.strip() for c in next(csv.reader([line], delimiter=sep), [])] if header else None
-        if header is None:
-            sep = separator(line)
-            header = [c.strip() for c in next(csv.reader([line], delimiter=sep), [])]
+        try:
+            cells = split_line(line, sep) if header else None
+            if header is None:
+                sep = separator(line)
+                header = split_line(line, sep)
+        except csv.Error as exc:  # a stray CR or NUL inside a row
+            if header is None:
+                raise ReadError(f"malformed header line: {exc}", line=lineno) from None
+            problems.append(ReadProblem(path, f"malformed row: {exc}", line=lineno))
+            continue
+        if header is not None and cells is None:
             if not header or not looks_like_header(header):
                 raise ReadError("first line is not a header of metric names", line=lineno)
             header_line = lineno

@@ -88,16 +88,18 @@ def read_scalars(path: str) -> tuple[Scalars, list[ReadProblem]]:
                 break
             length, length_crc = unpack_header(buf, offset)
             expected = _masked_crc(buf[offset:offset + 8])
-            if expected is not None and expected != length_crc:
-                if records == 0:
-                    raise ReadError("not a TensorBoard event file (bad record header)", offset=offset)
-                problems.append(ReadProblem(path, f"corrupt record header (length CRC mismatch) after {records} records; rest of file skipped", offset=offset))
-                break
-            if length > MAX_RECORD:
-                if records == 0:
-                    raise ReadError(f"not a TensorBoard event file (record length {length})", offset=offset)
-                problems.append(ReadProblem(path, f"record length {length} is implausible; rest of file skipped", offset=offset))
-                break
+            bad = (expected is not None and expected != length_crc) or length > MAX_RECORD
+            if bad:
+                what = "corrupt record header (length CRC mismatch)" if length <= MAX_RECORD else f"implausible record length {length}"
+                resume = _resync(buf, offset + 1, size)
+                if resume is None:
+                    if records == 0:
+                        raise ReadError(f"not a TensorBoard event file ({what})", offset=offset)
+                    problems.append(ReadProblem(path, f"{what} after {records} records; no valid record after it", offset=offset))
+                    break
+                problems.append(ReadProblem(path, f"{what}; skipped {resume - offset} bytes to the next valid record", offset=offset))
+                offset = resume
+                continue
             start = offset + 12
             end = start + length + 4
             if end > size:
@@ -131,6 +133,21 @@ def read_scalars(path: str) -> tuple[Scalars, list[ReadProblem]]:
                     series[1].append(wall)
                     series[2].append(scalar)
     return out, problems
+
+
+def _resync(buf, start: int, size: int) -> int | None:
+    """The next offset at or after `start` holding a whole record whose length CRC and data
+    CRC both check out: where reading can resume after a corrupt header. Needs CRC32C."""
+    if _crc32c is None:
+        return None
+    unpack_header, unpack_u32 = _HEADER.unpack_from, _U32.unpack_from
+    for pos in range(start, size - 16 + 1):
+        length, length_crc = unpack_header(buf, pos)
+        if length > size - pos - 16 or _masked_crc(buf[pos:pos + 8]) != length_crc:
+            continue
+        if _masked_crc(buf[pos + 12:pos + 12 + length]) == unpack_u32(buf, pos + 12 + length)[0]:
+            return pos
+    return None
 
 
 def _truncated(path: str, offset: int, records: int) -> ReadProblem:
