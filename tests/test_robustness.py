@@ -225,3 +225,21 @@ def test_restarts_in_any_order_resolve_to_increasing_steps(steps):
     resolved = run.get("train/loss")
     assert np.all(np.diff(resolved.step) > 0)
     assert check_all(run) is not None
+
+
+def test_unreadable_file_is_log001_naming_it(tmp_path, monkeypatch):
+    write_csvlogger(tmp_path / "good" / "training.log", OVERFIT)
+    write_csvlogger(tmp_path / "locked" / "training.log", OVERFIT)
+    real_open = open
+
+    def guarded_open(path, *args, **kwargs):
+        if "locked" in os.fspath(path) and str(path).endswith("training.log"):
+            raise PermissionError(13, "Permission denied", os.fspath(path))
+        return real_open(path, *args, **kwargs)
+
+    monkeypatch.setattr("builtins.open", guarded_open)
+    report = Linter.create().lint_paths([str(tmp_path)])
+    log001 = [f for f in report.findings if f.code == "LOG001"]
+    assert [f.run for f in log001] == ["locked"]
+    assert "Permission denied" in log001[0].message and log001[0].location.path.endswith("training.log")
+    assert any(f.code == "GEN001" and f.run == "good" for f in report.findings)

@@ -90,66 +90,107 @@ def parse_float(cell: str) -> float | None:
         raise
 
 
+def _cell_value(cell: str) -> float | None:
+    """Fast path first: most cells are plain numbers."""
+    try:
+        return float(cell)
+    except ValueError:
+        return parse_float(cell)
+
+
 def parse_table(data: bytes, path: str) -> Table:
-    """Parse a delimited log. Bad cells become problems (with line), never exceptions."""
+    """Parse a delimited log. Bad cells become problems (with line), never exceptions.
+
+    Linear in the file size: one csv reader for all lines, one float() per cell, and the
+    (costly) repeated-header check only for rows whose first cell is not a number.
+    """
     if not data.strip():
         raise ReadError("empty file", offset=0)
     text = decode_text(data, path)
-    lines = text.split("\n")
+    lines = [line.rstrip("\r") for line in text.split("\n")]
     header: list[str] | None = None
     header_line = 0
     columns: dict[str, Column] = {}
     problems: list[ReadProblem] = []
     rows = 0
     sep = ","
-    for lineno, line in enumerate(lines, start=1):
-        line = line.rstrip("\r")
-        if not line.strip():
-            continue
-        try:
-            cells = split_line(line, sep) if header else None
-            if header is None:
-                sep = separator(line)
-                header = split_line(line, sep)
-        except csv.Error as exc:  # a stray CR or NUL inside a row
-            if header is None:
-                raise ReadError(f"malformed header line: {exc}", line=lineno) from None
-            problems.append(ReadProblem(path, f"malformed row: {exc}", line=lineno))
-            continue
-        if header is not None and cells is None:
-            if not header or not looks_like_header(header):
-                raise ReadError("first line is not a header of metric names", line=lineno)
-            header_line = lineno
-            if len(set(header)) != len(header):
-                dup = next(h for h in header if header.count(h) > 1)
-                problems.append(ReadProblem(path, f"column {dup!r} appears twice in the header; the last one is used", line=lineno, severity=Severity.WARNING))
-            continue
-        assert cells is not None
-        if looks_like_header(cells):
-            # CSVLogger started again in a file written by a different model, or files concatenated
-            header, header_line = cells, lineno
-            continue
-        if len(cells) != len(header):
-            problems.append(ReadProblem(path, f"row has {len(cells)} cells, header (line {header_line}) has {len(header)}", line=lineno))
-            if len(cells) > len(header):
-                cells = cells[: len(header)]
-        for name, cell in zip(header, cells):
-            try:
-                value = parse_float(cell)
-            except ValueError:
-                if looks_like_metric(name):
-                    problems.append(ReadProblem(path, f"{name!r} is {cell[:40]!r}, not a number", line=lineno))
-                continue
-            if value is None:
+    start = 0
+    for start, line in enumerate(lines):
+        if line.strip():
+            break
+    else:
+        raise ReadError("empty file", offset=0)
+    try:
+        sep = separator(lines[start])
+        header = split_line(lines[start], sep)
+    except csv.Error as exc:
+        raise ReadError(f"malformed header line: {exc}", line=start + 1) from None
+    if not header or not looks_like_header(header):
+        raise ReadError("first line is not a header of metric names", line=start + 1)
+    header_line = start + 1
+    if len(set(header)) != len(header):
+        dup = next(h for h in header if header.count(h) > 1)
+        problems.append(ReadProblem(path, f"column {dup!r} appears twice in the header; the last one is used",
+                                    line=header_line, severity=Severity.WARNING))
+    numbered = enumerate(lines[start + 1:], start=start + 2)
+
+    def bind(names: list[str]) -> list[Column | None]:
+        """The column each cell goes to; a name given twice keeps its last position only."""
+        last = {name: i for i, name in enumerate(names)}
+        out: list[Column | None] = []
+        for i, name in enumerate(names):
+            if last[name] != i:
+                out.append(None)
                 continue
             col = columns.get(name)
             if col is None:
                 col = columns[name] = Column(name)
-            col.rows.append(rows)
-            col.lines.append(lineno)
-            col.values.append(value)
-        rows += 1
-    if header is None:
-        raise ReadError("empty file", offset=0)
+            out.append(col)
+        return out
+
+    target = bind(header)
+    while True:
+        state: dict[str, int] = {}
+        reader = csv.reader(_tracking(numbered, state), delimiter=sep)
+        try:
+            for cells in reader:
+                lineno = state["lineno"]
+                if not cells or not any(c.strip() for c in cells):
+                    continue
+                cells = [c.strip() for c in cells]
+                first = cells[0]
+                if first and not _is_number(first) and first.lower() not in MISSING and looks_like_header(cells):
+                    # CSVLogger started again in a file written by a different model, or files concatenated
+                    header, header_line, target = cells, lineno, bind(cells)
+                    continue
+                if len(cells) != len(header):
+                    problems.append(ReadProblem(path, f"row has {len(cells)} cells, header (line {header_line}) has {len(header)}", line=lineno))
+                    cells = cells[: len(header)]
+                for name, col, cell in zip(header, target, cells):
+                    if col is None:
+                        continue
+                    try:
+                        value = _cell_value(cell)
+                    except ValueError:
+                        if looks_like_metric(name):
+                            problems.append(ReadProblem(path, f"{name!r} is {cell[:40]!r}, not a number", line=lineno))
+                        continue
+                    if value is None:
+                        continue
+                    col.rows.append(rows)
+                    col.lines.append(lineno)
+                    col.values.append(value)
+                rows += 1
+            break
+        except csv.Error as exc:  # a stray CR or NUL inside a row: report it, go on with the next line
+            problems.append(ReadProblem(path, f"malformed row: {exc}", line=state.get("lineno")))
+    columns = {name: col for name, col in columns.items() if col.values}
     return Table(header=header, columns=columns, rows=rows, problems=problems)
 
+
+
+def _tracking(numbered, state: dict):
+    """Yield the lines while recording the current line number (csv reads one line per row)."""
+    for lineno, line in numbered:
+        state["lineno"] = lineno
+        yield line
