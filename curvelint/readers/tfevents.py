@@ -113,8 +113,11 @@ def read_scalars(path: str) -> tuple[Scalars, list[ReadProblem]]:
                 continue
             records += 1
             offset = end
-            if skip(payload) and scalars_marker not in payload:
+            other_plugin = skip(payload)
+            if other_plugin and scalars_marker not in payload:
                 continue  # histogram/image/audio/text summary, found by its plugin name: never decoded
+            # only "scalars" tensors in this record: the per-value plugin check can be skipped
+            pure_scalars = other_plugin is None and scalars_marker in payload
             try:
                 event = parse(payload)
             except Exception:  # protobuf's DecodeError and friends
@@ -124,11 +127,14 @@ def read_scalars(path: str) -> tuple[Scalars, list[ReadProblem]]:
                 continue
             step, wall = event.step, event.wall_time
             for value in event.summary.value:
-                scalar = _scalar(value)
+                scalar = _scalar_tensor(value.tensor) if pure_scalars else None
+                if scalar is None:  # the general path (also for a simple_value beside scalar tensors)
+                    scalar = _scalar(value)
                 if scalar is not None:
-                    series = out.get(value.tag)
+                    tag = value.tag
+                    series = out.get(tag)
                     if series is None:
-                        series = out[value.tag] = ([], [], [])
+                        series = out[tag] = ([], [], [])
                     series[0].append(step)
                     series[1].append(wall)
                     series[2].append(scalar)
@@ -165,24 +171,28 @@ def _scalar(value) -> float | None:
         plugin = value.metadata.plugin_data.plugin_name
         if plugin and plugin != "scalars":
             return None
-        tensor = value.tensor
-        content = tensor.tensor_content
-        if content:
-            unpack = _UNPACK.get(tensor.dtype)
-            if unpack is None or len(content) != unpack.size or tensor.tensor_shape.dim:
-                return None
-            return float(unpack.unpack(content)[0])
-        if tensor.tensor_shape.dim:
-            return None
-        for field in ("float_val", "double_val", "int64_val", "int_val"):
-            vals = getattr(tensor, field)
-            if len(vals):
-                return float(vals[0])
-        if len(tensor.half_val):
-            return float(_UNPACK[19].unpack(struct.pack("<H", tensor.half_val[0]))[0])
-        return None
+        return _scalar_tensor(value.tensor)
     if value.WhichOneof("value") == "simple_value":
         return float(value.simple_value)
+    return None
+
+
+def _scalar_tensor(tensor) -> float | None:
+    """The number in a scalar TensorProto (raw bytes or a typed field), None if not a scalar."""
+    content = tensor.tensor_content
+    if content:
+        unpack = _UNPACK.get(tensor.dtype)
+        if unpack is None or len(content) != unpack.size or tensor.tensor_shape.dim:
+            return None
+        return float(unpack.unpack(content)[0])
+    if tensor.tensor_shape.dim:
+        return None
+    for field in ("float_val", "double_val", "int64_val", "int_val"):
+        vals = getattr(tensor, field)
+        if len(vals):
+            return float(vals[0])
+    if len(tensor.half_val):
+        return float(_UNPACK[19].unpack(struct.pack("<H", tensor.half_val[0]))[0])
     return None
 
 
