@@ -86,11 +86,11 @@ def assemble(group: Group) -> tuple[list[Run], list[LintError]]:
         formats = sorted({s.format for s in unit.sources})
         curves = _test_as_val(list(unit.curves.values()))
         for c in curves:  # reading is done: from here on paths are for showing
-            c.source = display_path(c.source) if c.source else c.source
-        runs.append(Run(id=display_path(run_id), sources=sorted(display_path(s.path) for s in unit.sources),
+            c.source = group.show(c.source) if c.source else c.source
+        runs.append(Run(id=display_path(run_id), sources=sorted(group.show(s.path) for s in unit.sources),
                         format="+".join(formats), curves=curves,
-                        problems=[replace(p, path=display_path(p.path)) for p in unit.problems]))
-    return runs, [replace(n, path=display_path(n.path), message=display_path(n.message)) for n in notes]
+                        problems=[replace(p, path=group.show(p.path)) for p in unit.problems]))
+    return runs, [replace(n, path=group.show(n.path), message=display_path(n.message)) for n in notes]
 
 
 def _event_unit(sources: list[Source]) -> _Unit:

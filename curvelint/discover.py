@@ -15,6 +15,7 @@ from typing import Iterable, Sequence
 
 from curvelint.model import LintError
 from curvelint.readers.base import HEAD_BYTES, Reader, split_hint_for
+from curvelint.remote import RemoteError, fetch, is_remote
 
 #: Directories no training log lives in; skipped without looking inside.
 SKIP_DIRS = frozenset({"__pycache__", "node_modules", "site-packages", ".git", ".hg", ".svn", ".venv", "venv"})
@@ -35,6 +36,14 @@ class Group:
     directory: str
     events: list[Candidate] = field(default_factory=list)
     files: list[Candidate] = field(default_factory=list)
+    #: (local prefix, shown prefix) for trees fetched from a URL into a temporary directory
+    mapped: tuple[str, str] | None = None
+
+    def show(self, path: str) -> str:
+        """How a path read in this group is shown: valid UTF-8, and as the URL if fetched."""
+        if self.mapped and path.startswith(self.mapped[0]):
+            path = self.mapped[1] + path[len(self.mapped[0]):].replace(os.sep, "/")
+        return display_path(path)
 
     def file_id(self, path: str) -> str:
         """Id for a run that is one file among several in this directory."""
@@ -55,10 +64,10 @@ def display_path(path: str) -> str:
         return path.encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace")
 
 
-def _run_id(root: str, directory: str) -> str:
+def _run_id(root: str, directory: str, root_name: str | None = None) -> str:
     rel = os.path.relpath(directory, root)
     if rel == ".":
-        return os.path.basename(os.path.abspath(root)) or root
+        return root_name or os.path.basename(os.path.abspath(root)) or root
     return rel.replace(os.sep, "/")
 
 
@@ -90,21 +99,33 @@ def discover(args: Iterable[str], readers: Sequence[Reader], exclude: Sequence[s
     groups: dict[str, Group] = {}
     errors: list[LintError] = []
 
-    def add(root: str, path: str, reader: Reader) -> None:
+    def add(root: str, path: str, reader: Reader, mapped: tuple[str, str] | None = None) -> None:
         directory = os.path.dirname(path) or "."
         if reader.directory_run and split_hint_for(path):
             directory = os.path.dirname(directory) or "."
         key = os.path.normcase(os.path.abspath(directory))  # one run even if named by several arguments
         group = groups.get(key)
         if group is None:
-            group = groups[key] = Group(id=_run_id(root, directory), root=root, directory=directory)
+            root_name = mapped[1].rstrip("/").rsplit("/", 1)[-1] if mapped else None
+            group = groups[key] = Group(id=_run_id(root, directory, root_name), root=root, directory=directory, mapped=mapped)
         members = group.events if reader.directory_run else group.files
         if not any(os.path.samefile(c.path, path) for c in members if os.path.exists(c.path)):
             members.append(Candidate(path, reader))
 
     for arg in args:
-        if _is_remote(arg):
-            errors.append(LintError(arg, "remote paths are not supported yet"))
+        if is_remote(arg):
+            try:
+                target, local, url_prefix = fetch(arg, readers)
+            except RemoteError as exc:
+                errors.append(LintError(arg, str(exc)))
+                continue
+            if os.path.isdir(target):
+                for path, reader in _walk(target, readers, exclude, errors):
+                    add(target, path, reader, (local, url_prefix))
+            else:
+                reader = _claim(readers, target, os.path.basename(target), forced=True)
+                if reader is not None:
+                    add(local, target, reader, (local, url_prefix))
             continue
         if not os.path.lexists(arg):
             errors.append(LintError(display_path(arg), "no such file or directory"))
@@ -133,9 +154,6 @@ def _dedupe_ids(groups: list[Group]) -> None:
         if seen[g.id] > 1:
             g.id = os.path.normpath(g.directory).replace(os.sep, "/")
 
-
-def _is_remote(arg: str) -> bool:
-    return "://" in arg and not arg.startswith("file://")
 
 
 def _walk(root: str, readers: Sequence[Reader], exclude: Sequence[str], errors: list[LintError]) -> Iterable[tuple[str, Reader]]:
