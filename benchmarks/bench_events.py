@@ -185,6 +185,40 @@ def startup(repeat: int) -> None:
           f"lint one history JSON {lint * 1000:.0f} ms ({lint / base:.2f}x)")
 
 
+def rules_vs_reading(repeat: int) -> None:
+    """The whole rule catalogue on a 1,000-epoch run against reading that run (CSVLogger)."""
+    import numpy as np
+
+    from curvelint.assemble import assemble
+    from curvelint.discover import discover
+    from curvelint.engine import Linter
+
+    rng = np.random.default_rng(0)
+    epochs = np.arange(1000)
+    loss = 1 / (epochs + 1) ** 0.5 + rng.normal(0, 0.01, 1000)
+    val = loss * 1.1 + rng.normal(0, 0.02, 1000)
+    with tempfile.TemporaryDirectory() as tmp:
+        log = Path(tmp) / "run" / "training.log"
+        log.parent.mkdir()
+        rows = ["epoch,accuracy,learning_rate,loss,val_accuracy,val_loss"]
+        rows += [f"{e},{0.5 + e / 4000},0.001,{loss[e]!r},{0.5 + e / 5000},{val[e]!r}" for e in epochs]
+        log.write_text("\n".join(rows) + "\n")
+        linter = Linter.create()
+        reads, checks = [], []
+        for _ in range(repeat):
+            t0 = time.perf_counter()
+            groups, _ = discover([tmp], linter.host.readers)
+            runs, _ = assemble(groups[0])
+            t1 = time.perf_counter()
+            linter.check(runs[0])
+            t2 = time.perf_counter()
+            reads.append(t1 - t0)
+            checks.append(t2 - t1)
+    read, check = statistics.median(reads), statistics.median(checks)
+    print(f"\nRules vs reading, one 1,000-epoch CSVLogger run (median of {repeat}): reading {read * 1000:.1f} ms, "
+          f"all {len(linter.enabled)} rules {check * 1000:.1f} ms ({check / read:.2f}x of reading)")
+
+
 def main() -> None:
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("--trees", default="small,medium", help="comma-separated: small, medium, large")
@@ -219,6 +253,7 @@ def main() -> None:
             print(f"{tool:<18}{r['wall']:>8.2f}{r['points']:>11,}{r['points'] / r['wall'] / 1e6:>8.2f}"
                   f"{size / r['wall'] / 1e6:>8.0f}{r['rss_mb']:>13.0f}{tr:>19}{rr:>18}")
     print("\nTensorBoard's Rust loader (tensorboard-data-server) is not driven by this script yet.")
+    rules_vs_reading(max(args.repeat, 5))
     startup(max(args.repeat, 5))
 
 
