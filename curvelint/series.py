@@ -55,15 +55,6 @@ def series(run: Run, key: str) -> tuple[np.ndarray, np.ndarray]:
     return finite(curve)
 
 
-def rolling_median(values: np.ndarray, window: int) -> np.ndarray:
-    """Centered moving median (robust to single-epoch spikes); the ends use what is available."""
-    n = values.size
-    if window <= 1 or n == 0:
-        return values.astype(np.float64, copy=True)
-    half = window // 2
-    return np.array([np.median(values[max(0, i - half): i + half + 1]) for i in range(n)])
-
-
 def falling_fraction(values: np.ndarray) -> float:
     """Share of epoch-to-epoch steps that go down: 1.0 for a monotone fall."""
     if values.size < 2:

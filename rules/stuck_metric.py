@@ -6,7 +6,7 @@ import numpy as np
 
 from curvelint.model import Run, Severity, keras_name
 from curvelint.rule import Option, Rule, Violation
-from curvelint.series import jsonable, num
+from curvelint.series import finite, jsonable, num
 
 #: Metrics that move when a model learns; a loss that does not move is OPT001.
 _METRIC_WORDS = ("accuracy", "auc", "precision", "recall", "f1", "iou", "dice")
@@ -50,8 +50,7 @@ metric that sees imbalance (AUC, recall), and check labels and the output layer.
             curve = run.get(key)
             if curve is None or not any(w in curve.name for w in _METRIC_WORDS):
                 continue
-            values = curve.value[np.isfinite(curve.value)]
-            steps = curve.step[np.isfinite(curve.value)]
+            steps, values = finite(curve)
             n = values.size
             if n < opts.min_epochs:
                 continue
