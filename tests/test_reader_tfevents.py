@@ -134,3 +134,20 @@ def test_lightning_global_steps_are_mapped_to_epochs(tmp_path):
     assert got["val/loss"].step.tolist() == [0, 1, 2]
     assert got["train/loss"].step.tolist() == [0, 1, 2]
     assert got["train/loss@batch"].step.tolist() == list(range(15))
+
+
+def test_undecodable_record_is_reported_at_its_own_offset(tmp_path):
+    import io
+
+    from tensorboard.summary.writer.record_writer import RecordWriter
+
+    head = event_bytes([file_version_event(), scalar_event("epoch_loss", 0, 0.5)])
+    buf = io.BytesIO()
+    RecordWriter(buf).write(b"\xff\xff\xff not a protobuf")  # framed and CRC-valid, but junk inside
+    tail = event_bytes([scalar_event("epoch_loss", 1, 0.4)])
+    p = tmp_path / "train" / "events.out.tfevents.1.h"
+    p.parent.mkdir()
+    p.write_bytes(head + buf.getvalue() + tail)
+    got, source = curves(p)
+    assert got["train/loss"].step.tolist() == [0, 1]
+    assert [pr.offset for pr in source.problems] == [len(head)]

@@ -112,24 +112,19 @@ def read_scalars(path: str) -> tuple[Scalars, list[ReadProblem]]:
                 offset = end
                 continue
             records += 1
-            offset = end
-            other_plugin = skip(payload)
-            if other_plugin and scalars_marker not in payload:
+            record_start, offset = offset, end
+            if skip(payload) and scalars_marker not in payload:
                 continue  # histogram/image/audio/text summary, found by its plugin name: never decoded
-            # only "scalars" tensors in this record: the per-value plugin check can be skipped
-            pure_scalars = other_plugin is None and scalars_marker in payload
             try:
                 event = parse(payload)
             except Exception:  # protobuf's DecodeError and friends
-                problems.append(ReadProblem(path, "record is not a valid Event protobuf; skipped", offset=offset))
+                problems.append(ReadProblem(path, "record is not a valid Event protobuf; skipped", offset=record_start))
                 continue
             if not event.HasField("summary"):
                 continue
             step, wall = event.step, event.wall_time
             for value in event.summary.value:
-                scalar = _scalar_tensor(value.tensor) if pure_scalars else None
-                if scalar is None:  # the general path (also for a simple_value beside scalar tensors)
-                    scalar = _scalar(value)
+                scalar = _scalar(value)
                 if scalar is not None:
                     tag = value.tag
                     series = out.get(tag)
