@@ -54,18 +54,24 @@ schedule, and a look at the data of the spiking epoch for NaN, huge values or br
             return
         spikes = []
         floor_noise = opts.min_travel * travel(loss)
-        i = max(1, opts.context)
-        while i < n - 1:
-            level = float(np.median(loss[max(0, i - opts.context):i]))
-            if loss[i] >= opts.spike_ratio * level and loss[i] > loss[i - 1] and loss[i] - level >= floor_noise:
-                window = loss[i + 1:i + 1 + opts.recovery_epochs]
-                back = np.flatnonzero(window <= opts.recovered_ratio * level)
-                if back.size:
-                    j = i + 1 + int(back[0])
-                    spikes.append((i, j, level))
-                    i = j + 1
-                    continue
-            i += 1
+        context = max(1, opts.context)
+        # level[i] = median of the `context` epochs before epoch i, for every i at once
+        level = np.full(n, np.nan)
+        level[context:] = np.median(np.lib.stride_tricks.sliding_window_view(loss, context)[:-1], axis=1)
+        with np.errstate(invalid="ignore"):
+            rising = np.r_[False, loss[1:] > loss[:-1]]
+            candidate = (loss >= opts.spike_ratio * level) & rising & (loss - level >= floor_noise)
+        candidate[n - 1:] = False  # the last epoch cannot show a recovery
+        after = 0
+        for i in np.flatnonzero(candidate).tolist():
+            if i < after:
+                continue  # inside the previous spike's recovery
+            window = loss[i + 1:i + 1 + opts.recovery_epochs]
+            back = np.flatnonzero(window <= opts.recovered_ratio * level[i])
+            if back.size:
+                j = i + 1 + int(back[0])
+                spikes.append((i, j, float(level[i])))
+                after = j + 1
         if not spikes:
             return
         i, j, level = spikes[0]

@@ -14,12 +14,12 @@ from __future__ import annotations
 
 import mmap
 import os
-import re
 import struct
 
 import numpy as np
 
 from curvelint.model import BATCH, EPOCH, Curve, ReadProblem, Severity
+from curvelint.readers.event_batch import EventBatch, other_plugin
 from curvelint.readers.base import Reader, ReadError, Source, add_epoch_means, epochs_at, split_hint_for
 from curvelint.readers.names import canonical_all
 
@@ -28,10 +28,6 @@ _HEADER = struct.Struct("<QI")
 _U32 = struct.Struct("<I")
 #: A length no real event record reaches (TensorBoard caps summaries far below this).
 MAX_RECORD = 1 << 30
-#: TensorFlow DataType enum -> numpy dtype, for scalar tensors stored as raw bytes.
-#: PluginData.plugin_name as serialized (field 1, length, name): cheap to find without decoding.
-_SKIP_PLUGINS = re.compile(rb"\x0a(?:\x0ahistograms|\x06images|\x05audio|\x04text|\x07hparams|\x0cpr_curves)")
-_SCALARS = b"\x0a\x07scalars"
 
 
 try:  # CRC32C in C; without it records are still framed and decoded, just not verified
@@ -41,6 +37,7 @@ except ImportError:  # pragma: no cover
 
 
 def _masked_crc(data) -> int | None:
+    """TFRecord's masked CRC32C (the read loop inlines the same formula)."""
     if _crc32c is None:
         return None
     crc = _crc32c(data)
@@ -60,36 +57,46 @@ class TensorBoardReader(Reader):
         return Source(path=path, format=FORMAT, curves=_curves(scalars, path), problems=problems)
 
 
-Scalars = dict[str, tuple[list[int], list[float], list[float]]]
+Scalars = dict[str, tuple[np.ndarray, np.ndarray, np.ndarray]]
+#: Every this many bytes, queued records are decoded and the mapped file's resident pages are
+#: handed back, so memory follows the number of scalars kept, not the size of the file.
+RELEASE_BYTES = 32 << 20
+#: Records shorter than this are not searched for a non-scalar plugin name: scalar events are
+#: ~100 bytes, and the few short others are told apart when decoded.
+SEARCH_FROM_BYTES = 256
 
 
 def read_scalars(path: str) -> tuple[Scalars, list[ReadProblem]]:
     """{tag: (steps, wall_times, values)} in file order, plus problems met on the way.
 
-    The hot loop touches each record once: frame it, check both CRCs, skip histogram/image
-    records by their plugin name without decoding them, decode the rest with upb.
+    The loop only frames records: it checks the length CRC (cached per length), skips histogram,
+    image, audio and text records by their plugin name without decoding or checksumming them (nothing
+    in them is used), checks the data CRC of the rest and hands them to `EventBatch`, which decodes
+    them in bulk.
     """
-    from tensorboard.compat.proto import event_pb2
-
     size = os.path.getsize(path)
     if size == 0:
         raise ReadError("empty event file (0 bytes)", offset=0)
     problems: list[ReadProblem] = []
-    out: Scalars = {}
+    batch = EventBatch()
+    queue = batch.records.append
+    offsets: list[int] = []  # file offset of each record handed to the batch
     records = 0
-    parse = event_pb2.Event.FromString
+    header_crcs: dict[int, int | None] = {}
     unpack_header, unpack_u32 = _HEADER.unpack_from, _U32.unpack_from
-    skip, scalars_marker = _SKIP_PLUGINS.search, _SCALARS
+    crc32c = _crc32c
+    release = getattr(mmap, "MADV_DONTNEED", None)
     with open(path, "rb") as fh, mmap.mmap(fh.fileno(), 0, access=mmap.ACCESS_READ) as buf:
-        offset = 0
+        offset = released = 0
         while offset < size:
             if size - offset < 12:
                 problems.append(_truncated(path, offset, records))
                 break
             length, length_crc = unpack_header(buf, offset)
-            expected = _masked_crc(buf[offset:offset + 8])
-            bad = (expected is not None and expected != length_crc) or length > MAX_RECORD
-            if bad:
+            expected = header_crcs.get(length, -1)
+            if expected == -1:
+                expected = header_crcs[length] = _masked_crc(buf[offset:offset + 8])
+            if (expected is not None and expected != length_crc) or length > MAX_RECORD:
                 what = "corrupt record header (length CRC mismatch)" if length <= MAX_RECORD else f"implausible record length {length}"
                 resume = _resync(buf, offset + 1, size)
                 if resume is None:
@@ -101,39 +108,34 @@ def read_scalars(path: str) -> tuple[Scalars, list[ReadProblem]]:
                 offset = resume
                 continue
             start = offset + 12
-            end = start + length + 4
-            if end > size:
+            stop = start + length
+            if stop + 4 > size:
                 problems.append(_truncated(path, offset, records))
                 break
-            payload = buf[start:start + length]
-            expected = _masked_crc(payload)
-            if expected is not None and expected != unpack_u32(buf, start + length)[0]:
-                problems.append(ReadProblem(path, "corrupt record (data CRC mismatch); record skipped", offset=offset))
-                offset = end
-                continue
-            records += 1
-            record_start, offset = offset, end
-            if skip(payload) and scalars_marker not in payload:
+            record_start, offset = offset, stop + 4
+            if length >= SEARCH_FROM_BYTES and other_plugin(buf, start, stop):
+                records += 1
                 continue  # histogram/image/audio/text summary, found by its plugin name: never decoded
-            try:
-                event = parse(payload)
-            except Exception:  # protobuf's DecodeError and friends
-                problems.append(ReadProblem(path, "record is not a valid Event protobuf; skipped", offset=record_start))
-                continue
-            if not event.HasField("summary"):
-                continue
-            step, wall = event.step, event.wall_time
-            for value in event.summary.value:
-                scalar = _scalar(value)
-                if scalar is not None:
-                    tag = value.tag
-                    series = out.get(tag)
-                    if series is None:
-                        series = out[tag] = ([], [], [])
-                    series[0].append(step)
-                    series[1].append(wall)
-                    series[2].append(scalar)
-    return out, problems
+            payload = buf[start:stop]
+            if crc32c is not None:
+                crc = crc32c(payload)
+                if (((crc >> 15) | (crc << 17)) + 0xA282EAD8) & 0xFFFFFFFF != unpack_u32(buf, stop)[0]:
+                    problems.append(ReadProblem(path, "corrupt record (data CRC mismatch); record skipped", offset=record_start))
+                    continue
+            records += 1
+            queue(payload)
+            offsets.append(record_start)
+            if offset - released > RELEASE_BYTES:
+                batch.flush()
+                upto = offset - offset % mmap.PAGESIZE
+                if release is not None:
+                    buf.madvise(release, released, upto - released)
+                released = upto
+        scalars = batch.series()
+    for index in batch.undecodable:
+        problems.append(ReadProblem(path, "record is not a valid Event protobuf; skipped", offset=offsets[index]))
+    problems.sort(key=lambda p: p.offset if p.offset is not None else -1)
+    return scalars, problems
 
 
 def _resync(buf, start: int, size: int) -> int | None:
@@ -156,51 +158,13 @@ def _truncated(path: str, offset: int, records: int) -> ReadProblem:
                        offset=offset, severity=Severity.INFO)
 
 
-_UNPACK = {1: struct.Struct("<f"), 2: struct.Struct("<d"), 3: struct.Struct("<i"), 9: struct.Struct("<q"),
-           19: struct.Struct("<e"), 6: struct.Struct("<b"), 4: struct.Struct("<B"), 5: struct.Struct("<h")}
-
-
-def _scalar(value) -> float | None:
-    """The number in one Summary.Value, or None if it is not a scalar."""
-    if value.HasField("tensor"):
-        plugin = value.metadata.plugin_data.plugin_name
-        if plugin and plugin != "scalars":
-            return None
-        return _scalar_tensor(value.tensor)
-    if value.WhichOneof("value") == "simple_value":
-        return float(value.simple_value)
-    return None
-
-
-def _scalar_tensor(tensor) -> float | None:
-    """The number in a scalar TensorProto (raw bytes or a typed field), None if not a scalar."""
-    content = tensor.tensor_content
-    if content:
-        unpack = _UNPACK.get(tensor.dtype)
-        if unpack is None or len(content) != unpack.size or tensor.tensor_shape.dim:
-            return None
-        return float(unpack.unpack(content)[0])
-    if tensor.tensor_shape.dim:
-        return None
-    for field in ("float_val", "double_val", "int64_val", "int_val"):
-        vals = getattr(tensor, field)
-        if len(vals):
-            return float(vals[0])
-    if len(tensor.half_val):
-        return float(_UNPACK[19].unpack(struct.pack("<H", tensor.half_val[0]))[0])
-    return None
-
-
 def _curves(scalars: Scalars, path: str) -> list[Curve]:
     hint = split_hint_for(path)
     epoch_map = _epoch_map(scalars.pop("epoch", None))
     names = canonical_all(scalars, split_hint=hint)
     curves = []
     for raw, canon in names.items():
-        step_list, wall_list, value_list = scalars[raw]
-        steps = np.asarray(step_list, dtype=np.int64)
-        wall = np.asarray(wall_list, dtype=np.float64)
-        values = np.asarray(value_list, dtype=np.float64)
+        steps, wall, values = scalars[raw]
         granularity = canon.granularity
         if epoch_map is not None and granularity == EPOCH:
             # Lightning steps by global step and logs an `epoch` scalar beside each metric
@@ -216,10 +180,9 @@ def _curves(scalars: Scalars, path: str) -> list[Curve]:
     return curves
 
 
-def _epoch_map(series: tuple[list[int], list[float], list[float]] | None) -> tuple[np.ndarray, np.ndarray] | None:
-    if not series or not series[0]:
+def _epoch_map(series: tuple[np.ndarray, np.ndarray, np.ndarray] | None) -> tuple[np.ndarray, np.ndarray] | None:
+    if series is None or not series[0].size:
         return None
-    steps = np.asarray(series[0], dtype=np.int64)
-    epochs = np.asarray(series[2], dtype=np.float64)
+    steps, _, epochs = series
     order = np.argsort(steps, kind="stable")
     return steps[order], epochs[order]
