@@ -87,13 +87,24 @@ class Linter:
 
     def _parallel(self, groups: list, jobs: int):
         import multiprocessing
+        import sys
+        import threading
         from concurrent.futures import ProcessPoolExecutor
 
-        # forkserver: workers start from a clean process, safe beside the progress-bar thread
-        method = "forkserver" if "forkserver" in multiprocessing.get_all_start_methods() else "spawn"
-        with ProcessPoolExecutor(max_workers=jobs, mp_context=multiprocessing.get_context(method),
-                                 initializer=_init_worker, initargs=(self.config, self.cli)) as pool:
-            yield from pool.map(_worker_lint_group, groups, chunksize=max(1, len(groups) // (jobs * 8)))
+        global _WORKER
+        # fork is cheapest (workers inherit this linter, nothing to import), but only safe while
+        # this process has a single thread; with a progress-bar thread running, forkserver.
+        if sys.platform == "linux" and threading.active_count() == 1:
+            context, init, args = multiprocessing.get_context("fork"), None, ()
+            _WORKER = self
+        else:
+            method = "forkserver" if "forkserver" in multiprocessing.get_all_start_methods() else "spawn"
+            context, init, args = multiprocessing.get_context(method), _init_worker, (self.config, self.cli)
+        try:
+            with ProcessPoolExecutor(max_workers=jobs, mp_context=context, initializer=init, initargs=args) as pool:
+                yield from pool.map(_worker_lint_group, groups, chunksize=max(1, len(groups) // (jobs * 8)))
+        finally:
+            _WORKER = None
 
     def lint_runs(self, runs: Iterable[Run]) -> Report:
         report = Report(errors=list(self.host.errors))

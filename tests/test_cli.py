@@ -105,3 +105,30 @@ def test_jobs_give_the_same_output_in_the_same_order():
     assert one.returncode == two.returncode == 0, two.stderr
     assert one.stdout == two.stdout
     assert len(json.loads(one.stdout)["runs"]) >= 24  # enough log directories to run in parallel
+
+
+def test_parallel_lint_beside_another_thread_uses_fresh_workers_and_agrees(monkeypatch):
+    """With a second thread alive (the progress bar's), workers must not be forked from this
+    process; the forkserver path must give the same report as one process."""
+    import multiprocessing
+    import threading
+
+    from conftest import REPO
+    from curvelint.engine import Linter
+
+    linter = Linter.create()
+    one = linter.lint_paths([str(REPO / "fixtures")], jobs=1)
+    started = []
+    original = multiprocessing.get_context
+    monkeypatch.setattr(multiprocessing, "get_context", lambda method=None: started.append(method) or original(method))
+    stop = threading.Event()
+    thread = threading.Thread(target=stop.wait)
+    thread.start()
+    try:
+        two = linter.lint_paths([str(REPO / "fixtures")], jobs=2)
+    finally:
+        stop.set()
+        thread.join()
+    assert started and "fork" not in started
+    assert [r.id for r in two.runs] == [r.id for r in one.runs]
+    assert [(f.run, f.code, f.message, f.evidence) for f in two.findings] == [(f.run, f.code, f.message, f.evidence) for f in one.findings]
