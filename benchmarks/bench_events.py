@@ -1,20 +1,27 @@
 """Read every scalar of a tree of TensorBoard event files: curvelint vs the alternatives.
 
-Builds deterministic log trees (Keras layout: <run>/train + <run>/validation, TF2 tensor scalars,
-histogram records beside them) and times, in fresh processes and on the same files:
+Builds deterministic log trees the way Keras' TensorBoard callback writes them (<run>/train and
+<run>/validation, one TF2 tensor scalar per event; histogram records every step on train, image
+records in the large tree) and times, in fresh processes and on the same files:
 
-- curvelint's reader (`curvelint.readers.tfevents.read_scalars`), 1 process and --jobs processes
-- TensorBoard's `EventAccumulator` with size_guidance keeping every scalar/tensor
+- curvelint's reader (`curvelint.readers.tfevents.read_scalars`) in 1 process, and in one process
+  per CPU (what `curvelint --jobs` does)
+- the whole `curvelint TREE --format json` command: reading, assembling runs, every rule, report
+- TensorBoard's `EventAccumulator`, size_guidance keeping every scalar/tensor
 - `tbparse.SummaryReader` (if installed: pip install tbparse)
+- TensorBoard's Rust loader, `tensorboard-data-server` (shipped beside the tensorboard wheel):
+  timed from start until it logs "Finished load cycle", run with `--reload once` and
+  `--samples-per-plugin scalars=all`; its points are then counted over its gRPC API. It
+  skips record checksums by default (curvelint checks every record it decodes).
 
-Each tool runs `--repeat` times (default 3); the table shows medians of wall time (imports
-included), points read, points/s, MB/s, peak RSS, and each tool's ratio to curvelint. It also
-times start-up: `curvelint --version` and linting one small history JSON against
-`python -c "import numpy"`.
+Each tool runs `--repeat` times (default 3); the table shows medians of wall time (process start
+and imports included), points read, points/s, MB/s, peak RSS, and each tool's ratio to
+curvelint's parallel reader. It also times start-up: `curvelint --version` and linting one
+small history JSON against `python -c "import numpy"`, and the rule catalogue against reading.
 
     python benchmarks/bench_events.py                 # small + medium trees
     python benchmarks/bench_events.py --trees small   # quick
-    python benchmarks/bench_events.py --trees large   # ~1 GB, mostly histograms
+    python benchmarks/bench_events.py --trees large   # ~1 GB, mostly histograms and images
 """
 
 from __future__ import annotations
@@ -30,12 +37,15 @@ import tempfile
 import time
 from pathlib import Path
 
+os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")  # EventAccumulator and tbparse import TensorFlow when it is installed
+
 TREES = {
-    # runs, steps per run, scalar tags per split, histogram bytes per step (train only)
-    "small": (10, 100, 2, 0),
-    "medium": (100, 1000, 4, 500),
-    "large": (500, 2000, 3, 1000),
+    # runs, epochs per run, scalar tags per split, histogram bytes per epoch (train), image every N epochs
+    "small": (10, 100, 2, 0, 0),
+    "medium": (100, 1000, 4, 500, 0),
+    "large": (250, 2500, 4, 800, 50),
 }
+IMAGE_BYTES = 16_000
 
 
 # ----------------------------------------------------------------------------------------------
@@ -54,36 +64,48 @@ def _record(payload: bytes) -> bytes:
     return header + struct.pack("<I", _masked(header)) + payload + struct.pack("<I", _masked(payload))
 
 
-def build_tree(root: Path, runs: int, steps: int, tags: int, histo_bytes: int) -> tuple[int, int]:
+def build_tree(root: Path, runs: int, steps: int, tags: int, histo_bytes: int, image_every: int) -> tuple[int, int]:
     """Write the tree; return (scalar points, bytes)."""
+    import random
+
     from tensorboard.compat.proto import event_pb2, summary_pb2, tensor_pb2, tensor_shape_pb2
 
-    scalars_meta = summary_pb2.SummaryMetadata(plugin_data=summary_pb2.SummaryMetadata.PluginData(plugin_name="scalars"))
-    histo_meta = summary_pb2.SummaryMetadata(plugin_data=summary_pb2.SummaryMetadata.PluginData(plugin_name="histograms"))
+    def meta(name):
+        return summary_pb2.SummaryMetadata(plugin_data=summary_pb2.SummaryMetadata.PluginData(plugin_name=name))
+
+    def dims(*sizes):
+        return tensor_shape_pb2.TensorShapeProto(dim=[tensor_shape_pb2.TensorShapeProto.Dim(size=n) for n in sizes])
+
+    rng = random.Random(0)
+    image = bytes(rng.getrandbits(8) for _ in range(IMAGE_BYTES))  # stands in for PNG bytes
     points = size = 0
-    names = ["loss", "accuracy", "auc", "mae", "learning_rate"][:tags]
+    names = ["loss", "accuracy", "auc", "learning_rate", "mae"][:tags]
     for r in range(runs):
         for split in ("train", "validation"):
             d = root / f"run{r:04d}" / split
             d.mkdir(parents=True, exist_ok=True)
             chunks = [_record(event_pb2.Event(wall_time=1.7e9, file_version="brain.Event:2").SerializeToString())]
             for step in range(steps):
-                values = [summary_pb2.Summary.Value(
-                    tag=f"epoch_{name}", metadata=scalars_meta,
-                    tensor=tensor_pb2.TensorProto(dtype=1, tensor_content=struct.pack("<f", 1.0 / (step + 1 + i + r))))
-                    for i, name in enumerate(names)]
-                ev = event_pb2.Event(wall_time=1.7e9 + step, step=step, summary=summary_pb2.Summary(value=values))
-                chunks.append(_record(ev.SerializeToString()))
+                for i, name in enumerate(names):  # Keras writes one event per scalar
+                    value = summary_pb2.Summary.Value(tag=f"epoch_{name}", metadata=meta("scalars"), tensor=tensor_pb2.TensorProto(
+                        dtype=1, tensor_content=struct.pack("<f", 1.0 / (step + 1 + i + r))))
+                    ev = event_pb2.Event(wall_time=1.7e9 + step + i / 10, step=step, summary=summary_pb2.Summary(value=[value]))
+                    chunks.append(_record(ev.SerializeToString()))
                 points += len(names)
-                if histo_bytes and split == "train":
+                if split != "train":
+                    continue
+                if histo_bytes:
                     buckets = max(1, histo_bytes // 24)  # [buckets, 3] doubles: left edge, right edge, count
                     content = struct.pack(f"<{3 * buckets}d", *[float((step + k) % 97) for k in range(3 * buckets)])
-                    shape = tensor_shape_pb2.TensorShapeProto(dim=[tensor_shape_pb2.TensorShapeProto.Dim(size=buckets),
-                                                                   tensor_shape_pb2.TensorShapeProto.Dim(size=3)])
-                    tensor = tensor_pb2.TensorProto(dtype=2, tensor_shape=shape, tensor_content=content)
-                    hv = summary_pb2.Summary.Value(tag="dense/kernel_0/histogram", metadata=histo_meta, tensor=tensor)
+                    hv = summary_pb2.Summary.Value(tag="dense/kernel_0/histogram", metadata=meta("histograms"),
+                                                   tensor=tensor_pb2.TensorProto(dtype=2, tensor_shape=dims(buckets, 3), tensor_content=content))
                     chunks.append(_record(event_pb2.Event(wall_time=1.7e9 + step, step=step,
                                                           summary=summary_pb2.Summary(value=[hv])).SerializeToString()))
+                if image_every and step % image_every == 0:
+                    iv = summary_pb2.Summary.Value(tag="samples/image", metadata=meta("images"), tensor=tensor_pb2.TensorProto(
+                        dtype=7, tensor_shape=dims(3), string_val=[b"64", b"64", image[step % 97:]]))
+                    chunks.append(_record(event_pb2.Event(wall_time=1.7e9 + step, step=step,
+                                                          summary=summary_pb2.Summary(value=[iv])).SerializeToString()))
             data = b"".join(chunks)
             (d / f"events.out.tfevents.1700000000.bench.{r}.{split}.v2").write_bytes(data)
             size += len(data)
@@ -106,20 +128,23 @@ for f in sorted(glob.glob(sys.argv[1] + "/**/*tfevents*", recursive=True)):
     n += sum(len(v[0]) for v in scalars.values())
 print(json.dumps({"points": n, "rss_kb": PEAK}))
 """,
-    "curvelint-jobs": """
-import sys, glob, json, os
+    "curvelint -j": """
+import sys, glob, json, os, multiprocessing
 from concurrent.futures import ProcessPoolExecutor
 from curvelint.readers.tfevents import read_scalars
-def _peak(_):
-    return PEAK
 def count(f):
     scalars, _ = read_scalars(f)
-    return sum(len(v[0]) for v in scalars.values())
+    return sum(len(v[0]) for v in scalars.values()), os.getpid(), PEAK
 files = sorted(glob.glob(sys.argv[1] + "/**/*tfevents*", recursive=True))
-with ProcessPoolExecutor(os.cpu_count()) as ex:
-    n = sum(ex.map(count, files, chunksize=8))
-    peaks = list(ex.map(_peak, range(os.cpu_count()), chunksize=1))
-print(json.dumps({"points": n, "rss_kb": PEAK + max(peaks)}))
+jobs = os.cpu_count()
+peaks = {}
+n = 0
+with ProcessPoolExecutor(jobs, mp_context=multiprocessing.get_context("fork")) as ex:  # as `curvelint --jobs`
+    for points, pid, peak in ex.map(count, files, chunksize=max(1, len(files) // (jobs * 8))):
+        n += points
+        peaks[pid] = max(peak, peaks.get(pid, 0))
+# workers are alive together: their peaks add up (pages shared with the parent are counted twice)
+print(json.dumps({"points": n, "rss_kb": PEAK + sum(peaks.values())}))
 """,
     "EventAccumulator": """
 import sys, glob, json, os
@@ -131,18 +156,99 @@ for d in dirs:
                                              "audio": 1, "compressedHistograms": 1})
     acc.Reload()
     tags = acc.Tags()
-    n += sum(len(acc.Scalars(t)) for t in tags.get("scalars", []))
-    n += sum(len(acc.Tensors(t)) for t in tags.get("tensors", []) if "histogram" not in t)
+    n += sum(len(acc.Scalars(t)) for t in tags.get("scalars", []) if t.startswith("epoch_"))
+    n += sum(len(acc.Tensors(t)) for t in tags.get("tensors", []) if t.startswith("epoch_"))
 print(json.dumps({"points": n, "rss_kb": PEAK}))
 """,
     "tbparse": """
 import sys, json
 from tbparse import SummaryReader
 reader = SummaryReader(sys.argv[1], extra_columns={"dir_name"})
-n = len(reader.scalars) + len(reader.tensors[~reader.tensors["tag"].str.contains("histogram")]) if len(reader.tensors) else len(reader.scalars)
+n = sum(int(frame["tag"].str.startswith("epoch_").sum()) for frame in (reader.scalars, reader.tensors) if len(frame))
 print(json.dumps({"points": int(n), "rss_kb": PEAK}))
 """,
 }
+
+
+def _tree_rss_kb(pid: int) -> int:
+    """Resident memory of a process and all its descendants, from /proc."""
+    children: dict[int, list[int]] = {}
+    for entry in os.listdir("/proc"):
+        if entry.isdigit():
+            try:
+                with open(f"/proc/{entry}/stat") as fh:
+                    ppid = int(fh.read().rsplit(")", 1)[1].split()[1])
+            except OSError:
+                continue
+            children.setdefault(ppid, []).append(int(entry))
+    total, todo = 0, [pid]
+    while todo:
+        p = todo.pop()
+        todo.extend(children.get(p, []))
+        try:
+            with open(f"/proc/{p}/status") as fh:
+                total += next(int(line.split()[1]) for line in fh if line.startswith("VmRSS"))
+        except (OSError, StopIteration):
+            pass
+    return total
+
+
+def _cli_once(tree: Path) -> tuple[float, int]:
+    """The whole command, default --jobs; peak RSS of its process tree sampled every 20 ms."""
+    cmd = [sys.executable, "-m", "curvelint", str(tree), "--format", "json", "--isolated", "--exit-zero", "--output", os.devnull]
+    start = time.perf_counter()
+    proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    peak = 0
+    while proc.poll() is None:
+        peak = max(peak, _tree_rss_kb(proc.pid))
+        time.sleep(0.02)
+    wall = time.perf_counter() - start
+    if proc.returncode != 0:
+        raise RuntimeError(proc.stderr.read().decode(errors="replace").strip()[-300:])
+    return wall, peak
+
+
+def _data_server() -> str | None:
+    try:
+        from tensorboard_data_server import server_binary
+    except ImportError:
+        return None
+    return server_binary()
+
+
+def _rust_once(tree: Path, binary: str) -> tuple[float, int, int]:
+    """Start tensorboard-data-server on the tree; time until it logs its first finished load
+    cycle, read its peak RSS, then count every scalar point over gRPC."""
+    import grpc
+    from tensorboard.data.proto import data_provider_pb2 as dp
+    from tensorboard.data.proto import data_provider_pb2_grpc as dp_grpc
+
+    with tempfile.TemporaryDirectory() as tmp:
+        port_file = Path(tmp) / "port"
+        start = time.perf_counter()
+        proc = subprocess.Popen([binary, "--logdir", str(tree), "--port", "0", "--port-file", str(port_file),
+                                 "--reload", "once", "--samples-per-plugin", "scalars=all", "--die-after-stdin", "-v"],
+                                stdin=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        try:
+            for line in proc.stderr:
+                if "Finished load cycle" in line:
+                    break
+            else:
+                raise RuntimeError(f"tensorboard-data-server exited with {proc.wait()} before loading")
+            wall = time.perf_counter() - start
+            with open(f"/proc/{proc.pid}/status") as fh:
+                rss = next(int(line.split()[1]) for line in fh if line.startswith("VmHWM"))
+            channel = grpc.insecure_channel(f"localhost:{port_file.read_text().strip()}",
+                                            options=[("grpc.max_receive_message_length", 1 << 30)])
+            stub = dp_grpc.TensorBoardDataProviderStub(channel)
+            response = stub.ReadScalars(dp.ReadScalarsRequest(plugin_filter=dp.PluginFilter(plugin_name="scalars"),
+                                                              downsample=dp.Downsample(num_points=10**9)))
+            points = sum(len(tag.data.step) for run in response.runs for tag in run.tags if tag.tag_name.startswith("epoch_"))
+            channel.close()
+        finally:
+            proc.stdin.close()
+            proc.wait(timeout=30)
+    return wall, rss, points
 
 
 def measure(tool: str, tree: Path, repeat: int) -> dict | None:
@@ -151,17 +257,28 @@ def measure(tool: str, tree: Path, repeat: int) -> dict | None:
             import tbparse  # noqa: F401
         except ImportError:
             return None
+    if tool == "tensorboard-data-server" and _data_server() is None:
+        return {"error": "not found (pip install tensorboard-data-server)"}
     walls, rss, points = [], [], None
     for _ in range(repeat):
-        start = time.perf_counter()
-        code = DRIVERS[tool].replace("PEAK", _PEAK)
-        proc = subprocess.run([sys.executable, "-c", code, str(tree)], capture_output=True, text=True)
-        walls.append(time.perf_counter() - start)
-        if proc.returncode != 0:
-            return {"error": proc.stderr.strip().splitlines()[-1] if proc.stderr.strip() else f"exit {proc.returncode}"}
-        out = json.loads(proc.stdout.strip().splitlines()[-1])
-        rss.append(out["rss_kb"])
-        points = out["points"]
+        try:
+            if tool == "curvelint CLI":
+                wall, peak = _cli_once(tree)
+            elif tool == "tensorboard-data-server":
+                wall, peak, points = _rust_once(tree, _data_server())
+            else:
+                start = time.perf_counter()
+                code = DRIVERS[tool].replace("PEAK", _PEAK)
+                proc = subprocess.run([sys.executable, "-c", code, str(tree)], capture_output=True, text=True)
+                wall = time.perf_counter() - start
+                if proc.returncode != 0:
+                    raise RuntimeError(proc.stderr.strip().splitlines()[-1] if proc.stderr.strip() else f"exit {proc.returncode}")
+                out = json.loads(proc.stdout.strip().splitlines()[-1])
+                peak, points = out["rss_kb"], out["points"]
+        except Exception as exc:  # noqa: BLE001 - a tool that fails is reported, the others still run
+            return {"error": str(exc)}
+        walls.append(wall)
+        rss.append(peak)
     return {"wall": statistics.median(walls), "rss_mb": statistics.median(rss) / 1024, "points": points}
 
 
@@ -219,42 +336,50 @@ def rules_vs_reading(repeat: int) -> None:
           f"all {len(linter.enabled)} rules {check * 1000:.1f} ms ({check / read:.2f}x of reading)")
 
 
+REFERENCE = "curvelint -j"
+TOOLS = f"curvelint,{REFERENCE},curvelint CLI,tensorboard-data-server,EventAccumulator,tbparse"
+
+
 def main() -> None:
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("--trees", default="small,medium", help="comma-separated: small, medium, large")
     p.add_argument("--repeat", type=int, default=3)
-    p.add_argument("--tools", default="curvelint,curvelint-jobs,EventAccumulator,tbparse")
+    p.add_argument("--tools", default=TOOLS, help=f"comma-separated (default: {TOOLS})")
     p.add_argument("--keep", metavar="DIR", help="build trees here and keep them (default: a temp dir)")
+    p.add_argument("--build-only", action="store_true", help="build the trees (into --keep) and stop")
     args = p.parse_args()
     base = Path(args.keep) if args.keep else Path(tempfile.mkdtemp(prefix="curvelint-bench-"))
     print(f"machine: {os.cpu_count()} CPUs, Python {sys.version.split()[0]}; trees in {base}")
     for name in args.trees.split(","):
-        runs, steps, tags, histo = TREES[name]
         tree = base / name
         if not tree.exists():
             t0 = time.perf_counter()
-            pts, size = build_tree(tree, runs, steps, tags, histo)
-            print(f"\nbuilt {name}: {runs} runs x {steps} steps, {pts:,} scalar points, {size / 1e6:.0f} MB "
-                  f"in {time.perf_counter() - t0:.0f} s")
+            pts, size = build_tree(tree, *TREES[name])
+            print(f"\nbuilt {name}: {TREES[name][0]} runs x {TREES[name][1]} epochs, {pts:,} scalar points, "
+                  f"{size / 1e6:.0f} MB in {time.perf_counter() - t0:.0f} s")
+        if args.build_only:
+            continue
         size = sum(f.stat().st_size for f in tree.rglob("*tfevents*"))
-        print(f"\n{name} tree ({size / 1e6:.0f} MB), median of {args.repeat}:")
-        print(f"{'tool':<18}{'wall s':>8}{'points':>11}{'Mpts/s':>8}{'MB/s':>8}{'peak RSS MB':>13}{'time vs curvelint':>19}{'RSS vs curvelint':>18}")
+        print(f"\n{name} tree ({size / 1e6:.0f} MB), median of {args.repeat}; ratios against {REFERENCE!r}:")
+        print(f"{'tool':<25}{'wall s':>8}{'points':>11}{'Mpts/s':>8}{'MB/s':>8}{'peak RSS MB':>13}{'time ratio':>12}{'RSS ratio':>11}")
         results = {tool: measure(tool, tree, args.repeat) for tool in args.tools.split(",")}
-        ref = results.get("curvelint") or {}
+        ref = results.get(REFERENCE) or {}
         for tool, r in results.items():
             if r is None:
-                print(f"{tool:<18}  not installed")
+                print(f"{tool:<25}  not installed")
                 continue
             if "error" in r:
-                print(f"{tool:<18}  failed: {r['error']}")
+                print(f"{tool:<25}  failed: {r['error']}")
                 continue
             tr = f"{r['wall'] / ref['wall']:.2f}x" if ref.get("wall") else "-"
             rr = f"{r['rss_mb'] / ref['rss_mb']:.2f}x" if ref.get("rss_mb") else "-"
-            print(f"{tool:<18}{r['wall']:>8.2f}{r['points']:>11,}{r['points'] / r['wall'] / 1e6:>8.2f}"
-                  f"{size / r['wall'] / 1e6:>8.0f}{r['rss_mb']:>13.0f}{tr:>19}{rr:>18}")
-    print("\nTensorBoard's Rust loader (tensorboard-data-server) is not driven by this script yet.")
-    rules_vs_reading(max(args.repeat, 5))
-    startup(max(args.repeat, 5))
+            pts = f"{r['points']:>11,}{r['points'] / r['wall'] / 1e6:>8.2f}" if r["points"] is not None else f"{'-':>11}{'-':>8}"
+            print(f"{tool:<25}{r['wall']:>8.2f}{pts}{size / r['wall'] / 1e6:>8.0f}{r['rss_mb']:>13.0f}{tr:>12}{rr:>11}")
+        counts = {r["points"] for r in results.values() if r and "points" in r and r["points"] is not None}
+        print("point counts: " + ("identical" if len(counts) == 1 else f"DIFFER {sorted(counts)}"))
+    if not args.build_only:
+        rules_vs_reading(max(args.repeat, 5))
+        startup(max(args.repeat, 5))
 
 
 if __name__ == "__main__":

@@ -80,7 +80,7 @@ def reference(data: bytes) -> dict[str, tuple[list, list, list]]:
         (n,) = struct.unpack_from("<Q", data, off)
         payload = data[off + 12:off + 12 + n]
         off += 16 + n
-        if other_plugin(payload):
+        if other_plugin(payload, 0, len(payload)):
             continue
         event = event_pb2.Event.FromString(payload)
         for value in event.summary.value:
@@ -153,7 +153,7 @@ def test_decoding_in_several_flushes_keeps_file_order(tmp_path, monkeypatch):
     path = tmp_path / "events.out.tfevents.1.h"
     path.write_bytes(data)
     whole, _ = tfevents.read_scalars(str(path))
-    monkeypatch.setattr(tfevents, "RELEASE_BYTES", 300)  # decode every few records
+    monkeypatch.setattr(tfevents, "WINDOW_BYTES", 300)  # frame and decode a few records at a time
     pieces, _ = tfevents.read_scalars(str(path))
     assert_same(pieces, {t: tuple(map(list, v)) for t, v in whole.items()})
     assert pieces["x"][1].tolist() == [float(i) for i in range(500)]

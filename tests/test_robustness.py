@@ -69,10 +69,10 @@ def test_flipped_bytes_are_reported_with_offsets_never_raised(tmp_path):
 
 
 def test_absurd_length_prefix_is_never_allocated(tmp_path):
-    from curvelint.readers.tfevents import _masked_crc
+    from curvelint.readers.tfrecord import masked_crc
 
     header = struct.pack("<Q", 1 << 40)
-    junk = header + struct.pack("<I", _masked_crc(header)) + b"x" * 100
+    junk = header + struct.pack("<I", masked_crc(header)) + b"x" * 100
     p = tmp_path / "events.out.tfevents.1.h"
     p.write_bytes(EVENTS + junk)
     source = TensorBoardReader().read(str(p))

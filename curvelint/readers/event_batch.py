@@ -12,11 +12,14 @@ classes, which stay the reference semantics.
 
 from __future__ import annotations
 
+import functools
 import re
 import struct
 from dataclasses import dataclass, field
 
 import numpy as np
+
+from curvelint.readers.tfrecord import crc32c, masked_crcs
 
 #: TensorFlow DataType enum -> (numpy dtype, struct format) of scalars stored as raw tensor_content.
 _DTYPES = {1: ("<f4", "<f"), 2: ("<f8", "<d"), 3: ("<i4", "<i"), 9: ("<i8", "<q"), 19: ("<f2", "<e"),
@@ -32,12 +35,14 @@ _OTHER_PLUGINS = re.compile(rb"\x0a(?:\x0ahistograms|\x06images|\x05audio|\x04te
 _SCALARS = b"\x0a\x07scalars"
 
 Series = tuple[np.ndarray, np.ndarray, np.ndarray]
+#: Records at least this long that carry no scalar (histograms, images) are not checksummed:
+#: nothing in them is read. Shorter ones always are (a file_version record, a bad scalar).
+LONG_RECORD = 256
 
 
-def other_plugin(data, start: int = 0, stop: int | None = None) -> bool:
-    """True if the record names a non-scalar plugin (histograms, images, ...) and not `scalars`:
-    nothing in it is read, so it is neither decoded nor checksummed."""
-    stop = len(data) if stop is None else stop
+def other_plugin(data, start: int, stop: int) -> bool:
+    """True if data[start:stop] names a non-scalar plugin (histograms, images, ...) and not
+    `scalars`: such a record is skipped whole."""
     return _OTHER_PLUGINS.search(data, start, stop) is not None and data.find(_SCALARS, start, stop) < 0
 
 
@@ -124,7 +129,7 @@ def layout_of(record: bytes) -> _Layout:
             pass  # file_version, graph_def, log_message, session_log, run metadata, meta graph, source
         else:
             raise _NoLayout
-    if layout.values and other_plugin(record):
+    if layout.values and other_plugin(record, 0, len(record)):
         layout.values.clear()  # the reader skips such mixed records whole, whatever their length
     return layout
 
@@ -198,101 +203,125 @@ def _tensor_slot(record: bytes, start: int, stop: int) -> tuple[int, str]:
 
 
 class EventBatch:
-    """Candidate scalar records in file order: append payloads to `records`, then `series()`.
+    """Decodes the records of one mapped event file, window by window, into scalar series.
 
-    Appending is all the read loop does per record; `flush()` decodes what is queued so far
-    (the reader calls it every few MB, which bounds the memory held by queued payloads).
+    Records are addressed by the offset of their header, which also orders the output.
     """
 
-    def __init__(self) -> None:
-        self.records: list[bytes] = []
-        self._done = 0  # records decoded by earlier flushes: the index of records[0]
+    def __init__(self, buf, data: np.ndarray) -> None:
+        self.buf = buf      # the mapped file: bytes slices for CRC32C and upb
+        self.data = data    # the same bytes as uint8, for gathering rows
+        self.problems: list[tuple[int, str]] = []  # (record offset, what is wrong)
         self._parts: dict[str, list[tuple[np.ndarray, ...]]] = {}
-        self.undecodable: list[int] = []  # indices of records upb could not parse either
 
-    def flush(self) -> None:
-        """Decode the queued records: grouped by length, each group one contiguous matrix."""
-        records, first = self.records.copy(), self._done
-        self.records.clear()  # in place: the reader holds `records.append`
-        self._done += len(records)
-        if not records:
+    def decode(self, offsets: np.ndarray, lengths: np.ndarray) -> None:
+        """Decode framed records (header offsets, payload lengths), grouped by length."""
+        if not offsets.size:
             return
-        lengths = np.fromiter(map(len, records), dtype=np.int64, count=len(records))
         order = np.argsort(lengths, kind="stable")
         ordered = lengths[order]
-        blob = b"".join([records[i] for i in order.tolist()])
-        starts = np.flatnonzero(np.diff(ordered, prepend=-1))
-        ends = np.append(starts[1:], len(order))
-        offset = 0
-        for lo, hi in zip(starts.tolist(), ends.tolist()):
+        bounds = np.flatnonzero(np.diff(ordered, prepend=-1)).tolist() + [len(order)]
+        for lo, hi in zip(bounds[:-1], bounds[1:]):
             length = int(ordered[lo])
-            indices = order[lo:hi]
-            rows = np.frombuffer(blob, dtype=np.uint8, count=(hi - lo) * length, offset=offset).reshape(hi - lo, length)
-            self._decode_group(rows, indices + first, [records[i] for i in indices.tolist()])
-            offset += (hi - lo) * length
+            starts = offsets[order[lo:hi]] + 12
+            self._decode_group(_windows(self.data, length, np.uint8)[starts], starts)
 
     def series(self) -> dict[str, Series]:
         """{tag: (steps int64, wall_times float64, values float64)} in file order."""
-        self.flush()
         out: dict[str, Series] = {}
         for tag, parts in self._parts.items():
-            index, steps, walls, values = (np.concatenate(column) for column in zip(*parts))
-            order = np.argsort(index, kind="stable")
+            where, steps, walls, values = (np.concatenate(column) for column in zip(*parts))
+            order = np.argsort(where, kind="stable")
             out[tag] = (steps[order], walls[order], values[order])
         return out
 
-    def _emit(self, tag: str, index: np.ndarray, steps: np.ndarray, walls: np.ndarray, values: np.ndarray) -> None:
+    def _emit(self, tag: str, where: np.ndarray, steps: np.ndarray, walls: np.ndarray, values: np.ndarray) -> None:
+        if not where.size:
+            return  # every row failed its CRC: not even the tag is trusted
         parts = self._parts.get(tag)
         if parts is None:
             parts = self._parts[tag] = []
-        parts.append((index, steps, walls, values))
+        parts.append((where, steps, walls, values))
 
-    def _decode_group(self, rows: np.ndarray, indices: np.ndarray, payloads: list[bytes]) -> None:
+    def _decode_group(self, rows: np.ndarray, starts: np.ndarray) -> None:
         """Rows of one length: peel off one layout at a time, decoding all rows that share it."""
         length = rows.shape[1]
-        pending = np.arange(len(payloads))
+        pending = np.arange(len(rows))
         for _ in range(MAX_LAYOUTS):
             if not pending.size:
                 return
             first = int(pending[0])
             try:
-                layout = layout_of(payloads[first])
+                layout, fixed = _layout_for(rows[first])
             except (_NoLayout, UnicodeDecodeError):
-                self._decode_one_by_one([(int(indices[first]), payloads[first])])
+                self._decode_one_by_one(starts[first:first + 1], length)
                 pending = pending[1:]
                 continue
             block = rows if pending.size == len(rows) else rows[pending]
-            fixed = ~layout.variable_mask(length)
             match = (block[:, fixed] == block[0, fixed]).all(axis=1)
             steps = np.zeros(len(block), dtype=np.int64)
             if layout.step is not None:
                 steps, ok = _varints(block, *layout.step)
                 match &= ok
-            chosen = block[match]
-            index = indices[pending[match]]
-            walls = _column(chosen, layout.wall, "<f8") if layout.wall is not None else np.zeros(len(chosen))
-            steps = steps[match]
-            for tag, offset, dtype in layout.values:
-                self._emit(tag, index, steps, walls, _column(chosen, offset, dtype).astype(np.float64))
+            chosen = pending[match]
             pending = pending[~match]
-        self._decode_one_by_one([(int(indices[i]), payloads[i]) for i in pending])
+            if not layout.values and length >= LONG_RECORD:
+                continue  # a histogram or an image: nothing read, nothing to checksum
+            block = block[match]
+            intact = self._crc_ok(starts[chosen], length, block, np.flatnonzero(~fixed).astype(np.int64))
+            chosen, steps, block = chosen[intact], steps[match][intact], block[intact]
+            if not layout.values:
+                continue
+            walls = _column(block, layout.wall, "<f8") if layout.wall is not None else np.zeros(len(block))
+            where = starts[chosen] - 12
+            for tag, offset, dtype in layout.values:
+                self._emit(tag, where, steps, walls, _column(block, offset, dtype).astype(np.float64))
+        self._decode_one_by_one(starts[pending], length)
 
-    def _decode_one_by_one(self, records: list[tuple[int, bytes]]) -> None:
-        if not records:
+    def _crc_ok(self, starts: np.ndarray, length: int, rows: np.ndarray | None = None,
+                variable: np.ndarray | None = None) -> np.ndarray:
+        """Which of these payloads match their stored CRC; the others are reported.
+
+        Given `rows` that equal each other outside the `variable` columns, only the first row's
+        CRC32C is computed; the others follow exactly from it, since for messages of one length
+        a CRC is affine: crc(a ^ d) = crc(a) ^ linear(d), and linear(d) is the XOR of one table
+        lookup per differing byte.
+        """
+        if crc32c is None or not starts.size:
+            return np.ones(len(starts), dtype=bool)
+        buf = self.buf
+        if rows is None:
+            crcs = np.fromiter((crc32c(buf[s:s + length]) for s in starts.tolist()), dtype=np.uint64, count=len(starts))
+        else:
+            diff = rows[:, variable] ^ rows[0, variable]
+            tables = _crc_tables(length, variable.tobytes())
+            crcs = np.bitwise_xor.reduce(tables[np.arange(len(variable)), diff], axis=1) ^ np.uint32(crc32c(rows[0].tobytes()))
+        stored = _windows(self.data, 1, "<u4")[starts + length]
+        ok = masked_crcs(crcs) == stored
+        if not ok.all():
+            for start in starts[~ok].tolist():
+                self.problems.append((start - 12, "corrupt record (data CRC mismatch); record skipped"))
+        return ok
+
+    def _decode_one_by_one(self, starts: np.ndarray, length: int) -> None:
+        """Records no layout covers: decoded each with TensorBoard's upb classes."""
+        if not starts.size:
             return
         from tensorboard.compat.proto import event_pb2
 
         parse = event_pb2.Event.FromString
         found: dict[str, tuple[list[int], list[int], list[float], list[float]]] = {}
-        for index, payload in records:
-            if other_plugin(payload):
-                continue  # as the reader does with long records: never decoded
+        intact = self._crc_ok(starts, length)
+        for start, ok in zip(starts.tolist(), intact.tolist()):
+            payload = self.buf[start:start + length]
+            if other_plugin(payload, 0, length):
+                continue  # a histogram or an image, even a broken one: never decoded
+            if not ok:
+                continue
             try:
                 event = parse(payload)
             except Exception:  # protobuf's DecodeError and friends
-                self.undecodable.append(index)
-                continue
-            if not event.HasField("summary"):
+                self.problems.append((start - 12, "record is not a valid Event protobuf; skipped"))
                 continue
             for value in event.summary.value:
                 number = scalar_of(value)
@@ -300,13 +329,61 @@ class EventBatch:
                     series = found.get(value.tag)
                     if series is None:
                         series = found[value.tag] = ([], [], [], [])
-                    series[0].append(index)
+                    series[0].append(start - 12)
                     series[1].append(event.step)
                     series[2].append(event.wall_time)
                     series[3].append(number)
-        for tag, (index, steps, walls, values) in found.items():
-            self._emit(tag, np.asarray(index, dtype=np.int64), np.asarray(steps, dtype=np.int64),
+        for tag, (where, steps, walls, values) in found.items():
+            self._emit(tag, np.asarray(where, dtype=np.int64), np.asarray(steps, dtype=np.int64),
                        np.asarray(walls, dtype=np.float64), np.asarray(values, dtype=np.float64))
+
+
+def _windows(data: np.ndarray, width: int, dtype) -> np.ndarray:
+    """A view of `data` with one item (`width` elements of `dtype`) starting at every byte offset:
+    indexing it with offsets gathers records without a per-record loop."""
+    itemsize = np.dtype(dtype).itemsize
+    count = len(data) - width * itemsize + 1
+    shape, strides = ((count, width), (1, itemsize)) if dtype == np.uint8 else ((count,), (1,))
+    return np.ndarray(shape=shape, dtype=dtype, buffer=data, strides=strides)
+
+
+#: Layouts seen so far, by record length: the same few recur in every file of a tree, and
+#: checking a row against a known template is cheaper than walking it again.
+_LAYOUTS: dict[int, list[tuple[_Layout, np.ndarray, np.ndarray]]] = {}
+MAX_CACHED_LAYOUTS = 512
+
+
+def _layout_for(row: np.ndarray) -> tuple[_Layout, np.ndarray]:
+    """The layout of one record row and its mask of fixed bytes (from the cache when a known
+    template has exactly this row's fixed bytes)."""
+    known = _LAYOUTS.setdefault(len(row), [])
+    for layout, fixed, template in known:
+        if np.array_equal(row[fixed], template):
+            return layout, fixed
+    layout = layout_of(row.tobytes())
+    fixed = ~layout.variable_mask(len(row))
+    if sum(map(len, _LAYOUTS.values())) >= MAX_CACHED_LAYOUTS:
+        _LAYOUTS.clear()
+        known = _LAYOUTS[len(row)] = []
+    known.append((layout, fixed, row[fixed].copy()))
+    return layout, fixed
+
+
+@functools.lru_cache(maxsize=4096)
+def _crc_table(trailing: int) -> np.ndarray:
+    """What each value of one byte followed by `trailing` bytes adds to a CRC32C (its linear part)."""
+    zeros = bytes(trailing)
+    base = crc32c(bytes(1) + zeros)
+    basis = np.array([crc32c(bytes([1 << bit]) + zeros) ^ base for bit in range(8)], dtype=np.uint32)
+    bits = (np.arange(256)[:, None] >> np.arange(8)) & 1
+    return np.bitwise_xor.reduce(np.where(bits == 1, basis, np.uint32(0)), axis=1).astype(np.uint32)
+
+
+@functools.lru_cache(maxsize=1024)
+def _crc_tables(length: int, variable: bytes) -> np.ndarray:
+    """`_crc_table` for each variable byte position of a record of `length` bytes, stacked."""
+    positions = np.frombuffer(variable, dtype=np.int64)
+    return np.stack([_crc_table(length - 1 - int(p)) for p in positions]) if positions.size else np.zeros((0, 256), np.uint32)
 
 
 def _column(rows: np.ndarray, offset: int, dtype: str) -> np.ndarray:

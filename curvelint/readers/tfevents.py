@@ -1,47 +1,29 @@
-"""TensorBoard event files, decoded with TensorBoard's own protobuf classes (never TensorFlow).
+"""TensorBoard event files, read without TensorFlow (TensorBoard's protobuf classes only where needed).
 
 Handles the TF2 Keras layout (`<run>/train/`, `<run>/validation/`, tags `epoch_loss`,
 `batch_loss`, `evaluation_loss_vs_iterations`), TF2 tensor scalars (`tensor_content` or typed
 `*_val` fields), TF1 / tensorboardX / PyTorch `simple_value` scalars, and Lightning's global-step
 logging with an `epoch` scalar. Histograms, images, audio, graphs and text are skipped.
 
-The file is a sequence of TFRecords: u64 length, u32 masked CRC32C of the length, payload,
-u32 masked CRC32C of the payload. A record cut off at the end (a run still writing) ends the read
-with a note; a bad CRC is reported with its byte offset.
+Framing (`tfrecord`) and decoding (`event_batch`) work on the memory-mapped file a window at a
+time. A record cut off at the end (a run still writing) ends the read with a note; a bad CRC is
+reported with its byte offset and reading resumes at the next valid record.
 """
 
 from __future__ import annotations
 
 import mmap
 import os
-import struct
 
 import numpy as np
 
-from curvelint.model import BATCH, EPOCH, Curve, ReadProblem, Severity
-from curvelint.readers.event_batch import EventBatch, other_plugin
+from curvelint.model import BATCH, EPOCH, Curve, ReadProblem
+from curvelint.readers.event_batch import EventBatch
+from curvelint.readers.tfrecord import Framer, NotEventFile
 from curvelint.readers.base import Reader, ReadError, Source, add_epoch_means, epochs_at, split_hint_for
 from curvelint.readers.names import canonical_all
 
 FORMAT = "tensorboard"
-_HEADER = struct.Struct("<QI")
-_U32 = struct.Struct("<I")
-#: A length no real event record reaches (TensorBoard caps summaries far below this).
-MAX_RECORD = 1 << 30
-
-
-try:  # CRC32C in C; without it records are still framed and decoded, just not verified
-    from google_crc32c import value as _crc32c
-except ImportError:  # pragma: no cover
-    _crc32c = None
-
-
-def _masked_crc(data) -> int | None:
-    """TFRecord's masked CRC32C (the read loop inlines the same formula)."""
-    if _crc32c is None:
-        return None
-    crc = _crc32c(data)
-    return (((crc >> 15) | (crc << 17)) + 0xA282EAD8) & 0xFFFFFFFF
 
 
 class TensorBoardReader(Reader):
@@ -58,104 +40,36 @@ class TensorBoardReader(Reader):
 
 
 Scalars = dict[str, tuple[np.ndarray, np.ndarray, np.ndarray]]
-#: Every this many bytes, queued records are decoded and the mapped file's resident pages are
-#: handed back, so memory follows the number of scalars kept, not the size of the file.
-RELEASE_BYTES = 32 << 20
-#: Records shorter than this are not searched for a non-scalar plugin name: scalar events are
-#: ~100 bytes, and the few short others are told apart when decoded.
-SEARCH_FROM_BYTES = 256
+#: The file is framed and decoded this many bytes at a time; then its pages are handed back,
+#: so memory follows the number of scalars kept, not the size of the file.
+WINDOW_BYTES = 16 << 20
 
 
 def read_scalars(path: str) -> tuple[Scalars, list[ReadProblem]]:
-    """{tag: (steps, wall_times, values)} in file order, plus problems met on the way.
-
-    The loop only frames records: it checks the length CRC (cached per length), skips histogram,
-    image, audio and text records by their plugin name without decoding or checksumming them (nothing
-    in them is used), checks the data CRC of the rest and hands them to `EventBatch`, which decodes
-    them in bulk.
-    """
+    """{tag: (steps, wall_times, values)} in file order, plus problems met on the way."""
     size = os.path.getsize(path)
     if size == 0:
         raise ReadError("empty event file (0 bytes)", offset=0)
-    problems: list[ReadProblem] = []
-    batch = EventBatch()
-    queue = batch.records.append
-    offsets: list[int] = []  # file offset of each record handed to the batch
-    records = 0
-    header_crcs: dict[int, int | None] = {}
-    unpack_header, unpack_u32 = _HEADER.unpack_from, _U32.unpack_from
-    crc32c = _crc32c
+    with open(path, "rb") as fh:
+        buf = mmap.mmap(fh.fileno(), 0, access=mmap.ACCESS_READ)  # closed when the last view of it goes
+    data = np.frombuffer(buf, dtype=np.uint8)
+    framer = Framer(buf, data, path)
+    batch = EventBatch(buf, data)
     release = getattr(mmap, "MADV_DONTNEED", None)
-    with open(path, "rb") as fh, mmap.mmap(fh.fileno(), 0, access=mmap.ACCESS_READ) as buf:
-        offset = released = 0
-        while offset < size:
-            if size - offset < 12:
-                problems.append(_truncated(path, offset, records))
-                break
-            length, length_crc = unpack_header(buf, offset)
-            expected = header_crcs.get(length, -1)
-            if expected == -1:
-                expected = header_crcs[length] = _masked_crc(buf[offset:offset + 8])
-            if (expected is not None and expected != length_crc) or length > MAX_RECORD:
-                what = "corrupt record header (length CRC mismatch)" if length <= MAX_RECORD else f"implausible record length {length}"
-                resume = _resync(buf, offset + 1, size)
-                if resume is None:
-                    if records == 0:
-                        raise ReadError(f"not a TensorBoard event file ({what})", offset=offset)
-                    problems.append(ReadProblem(path, f"{what} after {records} records; no valid record after it", offset=offset))
-                    break
-                problems.append(ReadProblem(path, f"{what}; skipped {resume - offset} bytes to the next valid record", offset=offset))
-                offset = resume
-                continue
-            start = offset + 12
-            stop = start + length
-            if stop + 4 > size:
-                problems.append(_truncated(path, offset, records))
-                break
-            record_start, offset = offset, stop + 4
-            if length >= SEARCH_FROM_BYTES and other_plugin(buf, start, stop):
-                records += 1
-                continue  # histogram/image/audio/text summary, found by its plugin name: never decoded
-            payload = buf[start:stop]
-            if crc32c is not None:
-                crc = crc32c(payload)
-                if (((crc >> 15) | (crc << 17)) + 0xA282EAD8) & 0xFFFFFFFF != unpack_u32(buf, stop)[0]:
-                    problems.append(ReadProblem(path, "corrupt record (data CRC mismatch); record skipped", offset=record_start))
-                    continue
-            records += 1
-            queue(payload)
-            offsets.append(record_start)
-            if offset - released > RELEASE_BYTES:
-                batch.flush()
-                upto = offset - offset % mmap.PAGESIZE
-                if release is not None:
-                    buf.madvise(release, released, upto - released)
+    released = 0
+    try:
+        while not framer.done:
+            offsets, lengths = framer.frame(until=framer.offset + WINDOW_BYTES)
+            batch.decode(offsets, lengths)
+            upto = framer.offset - framer.offset % mmap.PAGESIZE
+            if release is not None and upto > released:
+                buf.madvise(release, released, upto - released)
                 released = upto
-        scalars = batch.series()
-    for index in batch.undecodable:
-        problems.append(ReadProblem(path, "record is not a valid Event protobuf; skipped", offset=offsets[index]))
+    except NotEventFile as exc:
+        raise ReadError(exc.message, offset=exc.offset) from None
+    problems = framer.problems + [ReadProblem(path, message, offset=offset) for offset, message in batch.problems]
     problems.sort(key=lambda p: p.offset if p.offset is not None else -1)
-    return scalars, problems
-
-
-def _resync(buf, start: int, size: int) -> int | None:
-    """The next offset at or after `start` holding a whole record whose length CRC and data
-    CRC both check out: where reading can resume after a corrupt header. Needs CRC32C."""
-    if _crc32c is None:
-        return None
-    unpack_header, unpack_u32 = _HEADER.unpack_from, _U32.unpack_from
-    for pos in range(start, size - 16 + 1):
-        length, length_crc = unpack_header(buf, pos)
-        if length > size - pos - 16 or _masked_crc(buf[pos:pos + 8]) != length_crc:
-            continue
-        if _masked_crc(buf[pos + 12:pos + 12 + length]) == unpack_u32(buf, pos + 12 + length)[0]:
-            return pos
-    return None
-
-
-def _truncated(path: str, offset: int, records: int) -> ReadProblem:
-    return ReadProblem(path, f"file ends inside a record after {records} complete records (still being written?); read what was complete",
-                       offset=offset, severity=Severity.INFO)
+    return batch.series(), problems
 
 
 def _curves(scalars: Scalars, path: str) -> list[Curve]:

@@ -1,0 +1,183 @@
+"""TFRecord framing: where each record of an event file starts, and what is wrong where.
+
+A record is: u64 length, u32 masked CRC32C of those 8 bytes, payload, u32 masked CRC32C of the
+payload. Framing follows the chain of lengths and checks every header CRC. Event files repeat a
+short cycle of record lengths (one event per metric per epoch, then a histogram), so once the
+last lengths repeat, the next few thousand headers are predicted from that cycle and checked in
+one numpy comparison against the exact header bytes each length must have; the first header
+that differs ends the prediction and the plain loop takes over again. Both paths accept exactly
+the same records. Payload CRCs are the decoder's job: it checks the records it reads.
+"""
+
+from __future__ import annotations
+
+import struct
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from curvelint.model import ReadProblem, Severity
+
+_HEADER = struct.Struct("<QI")
+_U32 = struct.Struct("<I")
+#: A length no real event record reaches (TensorBoard caps summaries far below this).
+MAX_RECORD = 1 << 30
+#: Longest cycle of record lengths looked for, and most records predicted in one go.
+MAX_PERIOD = 16
+MAX_PREDICTED = 1 << 15
+
+try:  # CRC32C in C; without it records are still framed and decoded, just not verified
+    from google_crc32c import value as crc32c
+except ImportError:  # pragma: no cover
+    crc32c = None
+
+
+def masked_crc(data) -> int | None:
+    """TFRecord's masked CRC32C of `data` (bytes), None when no CRC32C implementation is installed."""
+    if crc32c is None:
+        return None
+    crc = crc32c(data)
+    return (((crc >> 15) | (crc << 17)) + 0xA282EAD8) & 0xFFFFFFFF
+
+
+def masked_crcs(crcs: np.ndarray) -> np.ndarray:
+    """`masked_crc` for an array of plain CRC32C values."""
+    crcs = crcs.astype(np.uint64)
+    return (((crcs >> np.uint64(15)) | (crcs << np.uint64(17))) + np.uint64(0xA282EAD8)) & np.uint64(0xFFFFFFFF)
+
+
+class NotEventFile(Exception):
+    """The very first record header is broken and nothing after it is a record."""
+
+    def __init__(self, message: str, offset: int):
+        super().__init__(message)
+        self.message, self.offset = message, offset
+
+
+@dataclass
+class Framer:
+    """Frames one mapped file window by window; `problems` collects what was skipped and why."""
+
+    buf: object                      # the mapped file (bytes-like)
+    data: np.ndarray                 # the same bytes as a uint8 array
+    path: str
+    offset: int = 0                  # where the next record header is expected
+    records: int = 0
+    done: bool = False
+    problems: list[ReadProblem] = field(default_factory=list)
+    _headers: dict[int, bytes] = field(default_factory=dict)
+    _recent: list[int] = field(default_factory=list)
+    _retry_at: int = 0
+    _backoff: int = 1
+
+    def frame(self, until: int) -> tuple[np.ndarray, np.ndarray]:
+        """(record offsets, payload lengths) of the whole records starting before `until`
+        (a predicted run may end a little after it)."""
+        buf, size = self.buf, len(self.data)
+        unpack_header = _HEADER.unpack_from
+        headers, recent = self._headers, self._recent
+        pieces: list[tuple[np.ndarray, np.ndarray]] = []
+        offsets: list[int] = []
+        lengths: list[int] = []
+        offset = self.offset
+        while offset < min(size, until) and not self.done:
+            if size - offset < 12:
+                self._truncated(offset)
+                break
+            length, length_crc = unpack_header(buf, offset)
+            header = headers.get(length)
+            if header is None and length <= MAX_RECORD:
+                header = headers[length] = self._header_bytes(length)
+            if header is None or (crc32c is not None and _U32.unpack_from(header, 8)[0] != length_crc):
+                offset = self._corrupt(offset, length)
+                continue
+            end = offset + 16 + length
+            if end > size:
+                self._truncated(offset)
+                break
+            offsets.append(offset)
+            lengths.append(length)
+            offset = end
+            self.records += 1
+            recent.append(length)
+            if len(recent) > 2 * MAX_PERIOD:
+                del recent[:MAX_PERIOD]
+            if self.records >= self._retry_at and offset < size:
+                predicted = self._predict(offset)
+                if predicted is not None:
+                    pieces.append((np.asarray(offsets, dtype=np.int64), np.asarray(lengths, dtype=np.int64)))
+                    pieces.append(predicted)
+                    offsets, lengths = [], []
+                    self.records += len(predicted[0])
+                    recent.extend(predicted[1][-2 * MAX_PERIOD:].tolist())
+                    offset = int(predicted[0][-1]) + 16 + int(predicted[1][-1])
+        if offset >= size:
+            self.done = True
+        self.offset = offset
+        pieces.append((np.asarray(offsets, dtype=np.int64), np.asarray(lengths, dtype=np.int64)))
+        return np.concatenate([p[0] for p in pieces]), np.concatenate([p[1] for p in pieces])
+
+    def _header_bytes(self, length: int) -> bytes:
+        prefix = struct.pack("<Q", length)
+        crc = masked_crc(prefix)
+        return prefix + struct.pack("<I", crc if crc is not None else 0)
+
+    def _predict(self, offset: int) -> tuple[np.ndarray, np.ndarray] | None:
+        """Records from `offset` on, if the last lengths form a cycle and the file goes on with it.
+        After a miss the next try waits twice as long as the last (up to 64 records)."""
+        recent = self._recent
+        period = next((p for p in range(1, min(MAX_PERIOD, len(recent) // 2) + 1) if recent[-p:] == recent[-2 * p:-p]), 0)
+        cycles = 0
+        if period and crc32c is not None:
+            cycle = np.asarray(recent[-period:], dtype=np.int64)
+            cycles = min((len(self.data) - offset) // (int(cycle.sum()) + 16 * period), MAX_PREDICTED // period)
+        good = 0
+        if cycles:
+            lengths = np.tile(cycle, cycles)
+            offsets = offset + np.concatenate(([0], np.cumsum(lengths[:-1] + 16)))
+            expected = np.frombuffer(b"".join(self._headers[int(n)] for n in cycle), dtype=np.uint8).reshape(period, 12)
+            found = np.lib.stride_tricks.sliding_window_view(self.data, 12)[offsets].reshape(cycles, period, 12)
+            ok = (found == expected).all(axis=2).ravel()
+            good = len(ok) if ok.all() else int(np.argmin(ok))
+        if good == 0:
+            self._backoff = min(64, self._backoff * 2)
+            self._retry_at = self.records + self._backoff
+            return None
+        self._backoff = 1
+        return offsets[:good], lengths[:good]
+
+    def _corrupt(self, offset: int, length: int) -> int:
+        """Report a broken header; returns the offset of the next whole valid record, or the end
+        of the file (and `done`) when there is none."""
+        what = "corrupt record header (length CRC mismatch)" if length <= MAX_RECORD else f"implausible record length {length}"
+        size = len(self.data)
+        resume = _resync(self.buf, offset + 1, size)
+        if resume is None:
+            if self.records == 0:
+                raise NotEventFile(f"not a TensorBoard event file ({what})", offset)
+            self.problems.append(ReadProblem(self.path, f"{what} after {self.records} records; no valid record after it", offset=offset))
+            self.done = True
+            return size
+        self.problems.append(ReadProblem(self.path, f"{what}; skipped {resume - offset} bytes to the next valid record", offset=offset))
+        return resume
+
+    def _truncated(self, offset: int) -> None:
+        self.problems.append(ReadProblem(
+            self.path, f"file ends inside a record after {self.records} complete records (still being written?); read what was complete",
+            offset=offset, severity=Severity.INFO))
+        self.done = True
+
+
+def _resync(buf, start: int, size: int) -> int | None:
+    """The next offset at or after `start` holding a whole record whose length CRC and data
+    CRC both check out: where reading can resume after a corrupt header. Needs CRC32C."""
+    if crc32c is None:
+        return None
+    unpack_header, unpack_u32 = _HEADER.unpack_from, _U32.unpack_from
+    for pos in range(start, size - 16 + 1):
+        length, length_crc = unpack_header(buf, pos)
+        if length > size - pos - 16 or masked_crc(buf[pos:pos + 8]) != length_crc:
+            continue
+        if masked_crc(buf[pos + 12:pos + 12 + length]) == unpack_u32(buf, pos + 12 + length)[0]:
+            return pos
+    return None
