@@ -106,7 +106,7 @@ layouts = st.lists(st.lists(st.tuples(st.sampled_from(KINDS), st.sampled_from(["
 numbers = st.floats(width=32, allow_nan=True, allow_infinity=True)
 points = st.lists(st.tuples(st.integers(0, 3), st.integers(-2**63, 2**63 - 1) | st.integers(0, 300),
                             st.floats(allow_nan=True) | st.just(0.0), numbers, st.integers(0, 10**6)),
-                  min_size=1, max_size=60)
+                  min_size=1, max_size=150)
 
 
 @settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
@@ -169,6 +169,31 @@ def test_layouts_the_walker_does_not_model_are_left_to_upb():
     twice = event_pb2.Event(step=1).SerializeToString() + event_pb2.Event(step=2).SerializeToString()
     with pytest.raises(Exception):  # a singular field twice: protobuf's "last one wins" is upb's to apply
         layout_of(twice)
+    summary = event_pb2.Event(step=1, summary=summary_pb2.Summary(value=[make_value("simple", "t", 1.0, 3)]))
+    both = summary.SerializeToString() + event_pb2.Event(file_version="brain.Event:2").SerializeToString()
+    assert not event_pb2.Event.FromString(both).HasField("summary")  # the later oneof member wins
+    with pytest.raises(Exception):
+        layout_of(both)
+
+
+def test_a_record_with_two_oneof_members_reads_as_protobuf_reads_it(tmp_path):
+    import io
+
+    from tensorboard.compat.proto import event_pb2, summary_pb2
+    from tensorboard.summary.writer.record_writer import RecordWriter
+
+    summary = event_pb2.Event(step=1, summary=summary_pb2.Summary(value=[make_value("simple", "t", 1.0, 3)])).SerializeToString()
+    version = event_pb2.Event(file_version="brain.Event:2").SerializeToString()
+    out = io.BytesIO()
+    writer = RecordWriter(out)
+    for payload in (summary + version, version + summary, summary):
+        writer.write(payload)
+    path = tmp_path / "events.out.tfevents.1.h"
+    path.write_bytes(out.getvalue())
+    got, problems = tfevents.read_scalars(str(path))
+    assert problems == []
+    assert_same(got, reference(out.getvalue()))
+    assert got["t"][0].tolist() == [1, 1]  # the record whose summary came last, and the plain one
 
 
 def test_bundled_keras_event_files_are_read_without_protobuf_objects():

@@ -1,13 +1,14 @@
-"""Decode a batch of TensorBoard Event records into scalar series, mostly without protobuf objects.
+"""Decode the records of an event file into scalar series, mostly without protobuf objects.
 
 A training log repeats a handful of record layouts thousands of times: the same tag, metadata,
 dtype and shape, with only wall_time, step and the number changing. So records are grouped by
 length; one record of each group is walked field by field to find its layout (where wall_time,
 step and each scalar sit), and every record of the group whose other bytes are identical to it is
 decoded at once with numpy. Identical bytes around the same fixed-width slots mean an identical
-parse, so this gives exactly what protobuf would. Whatever does not fit a layout (unusual fields,
-repeated fields, int/half tensors, big records) is decoded one by one with TensorBoard's upb
-classes, which stay the reference semantics.
+parse, so this gives exactly what protobuf would. The payload CRCs of such rows follow from the
+CRC of the first one (see `EventBatch._crc_ok`). Whatever does not fit a layout (unusual or
+repeated fields, int/half tensors, two kinds of event in one) is decoded one by one with
+TensorBoard's upb classes, which stay the reference semantics.
 """
 
 from __future__ import annotations
@@ -19,16 +20,23 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from curvelint.readers.tfrecord import crc32c, masked_crcs
+from curvelint.readers.tfrecord import crc32c, masked_crc, masked_crcs, windows
 
 #: TensorFlow DataType enum -> (numpy dtype, struct format) of scalars stored as raw tensor_content.
 _DTYPES = {1: ("<f4", "<f"), 2: ("<f8", "<d"), 3: ("<i4", "<i"), 9: ("<i8", "<q"), 19: ("<f2", "<e"),
            6: ("i1", "<b"), 4: ("u1", "<B"), 5: ("<i2", "<h")}
 _UNPACK = {code: struct.Struct(fmt) for code, (_, fmt) in _DTYPES.items()}
-#: Event fields that never hold a scalar (every field but wall_time, step and summary).
-_NO_SCALARS = frozenset({3, 4, 6, 7, 8, 9, 10})
+_STRUCTS = {dt: struct.Struct(fmt) for dt, fmt in _DTYPES.values()}
+_F8 = struct.Struct("<d")
+_U32 = struct.Struct("<I")
+#: Event fields that never hold a scalar: the other members of the `what` oneof beside summary
+#: (file_version, graph_def, log_message, session_log, run metadata, meta graph), and source_metadata.
+_WHAT = frozenset({3, 4, 6, 7, 8, 9})
+_NO_SCALARS = _WHAT | {10}
 #: Layouts tried per record length before the rest of that group goes to upb one by one.
 MAX_LAYOUTS = 16
+#: Groups this small are decoded record by record (numpy's per-call cost would dominate).
+FEW_ROWS = 8
 
 #: PluginData.plugin_name as serialized (field 1, length, name): found without decoding.
 _OTHER_PLUGINS = re.compile(rb"\x0a(?:\x0ahistograms|\x06images|\x05audio|\x04text|\x07hparams|\x0cpr_curves)")
@@ -115,7 +123,12 @@ def _fields(data: bytes, start: int, end: int, repeated: int = 0):
 def layout_of(record: bytes) -> _Layout:
     """Walk one Event record and say where its wall_time, step and scalars are."""
     layout = _Layout()
+    what = 0
     for number, wire, start, stop in _fields(record, 0, len(record)):
+        if number == 5 or number in _WHAT:
+            what += 1
+            if what > 1:
+                raise _NoLayout  # two members of the oneof: which one is kept is upb's to say
         if number == 1 and wire == 1:
             layout.wall = start
         elif number == 2 and wire == 0:
@@ -126,7 +139,7 @@ def layout_of(record: bytes) -> _Layout:
                     raise _NoLayout
                 _value_layout(record, vstart, vstop, layout)
         elif number in _NO_SCALARS and wire == 2:
-            pass  # file_version, graph_def, log_message, session_log, run metadata, meta graph, source
+            pass
         else:
             raise _NoLayout
     if layout.values and other_plugin(record, 0, len(record)):
@@ -212,7 +225,8 @@ class EventBatch:
         self.buf = buf      # the mapped file: bytes slices for CRC32C and upb
         self.data = data    # the same bytes as uint8, for gathering rows
         self.problems: list[tuple[int, str]] = []  # (record offset, what is wrong)
-        self._parts: dict[str, list[tuple[np.ndarray, ...]]] = {}
+        self._parts: dict[str, list[tuple[np.ndarray, ...]]] = {}  # decoded a group at a time
+        self._points: dict[str, tuple[list, list, list, list]] = {}  # decoded a record at a time
 
     def decode(self, offsets: np.ndarray, lengths: np.ndarray) -> None:
         """Decode framed records (header offsets, payload lengths), grouped by length."""
@@ -224,10 +238,17 @@ class EventBatch:
         for lo, hi in zip(bounds[:-1], bounds[1:]):
             length = int(ordered[lo])
             starts = offsets[order[lo:hi]] + 12
-            self._decode_group(_windows(self.data, length, np.uint8)[starts], starts)
+            if hi - lo <= FEW_ROWS:
+                self._decode_few(starts, length)
+            else:
+                self._decode_group(starts, length)
 
     def series(self) -> dict[str, Series]:
         """{tag: (steps int64, wall_times float64, values float64)} in file order."""
+        for tag, (where, steps, walls, values) in self._points.items():
+            self._emit(tag, np.asarray(where, dtype=np.int64), np.asarray(steps, dtype=np.int64),
+                       np.asarray(walls, dtype=np.float64), np.asarray(values, dtype=np.float64))
+        self._points = {}
         out: dict[str, Series] = {}
         for tag, parts in self._parts.items():
             where, steps, walls, values = (np.concatenate(column) for column in zip(*parts))
@@ -243,32 +264,70 @@ class EventBatch:
             parts = self._parts[tag] = []
         parts.append((where, steps, walls, values))
 
-    def _decode_group(self, rows: np.ndarray, starts: np.ndarray) -> None:
-        """Rows of one length: peel off one layout at a time, decoding all rows that share it."""
-        length = rows.shape[1]
-        pending = np.arange(len(rows))
+    def _point(self, tag: str, where: int, step: int, wall: float, value: float) -> None:
+        points = self._points.get(tag)
+        if points is None:
+            points = self._points[tag] = ([], [], [], [])
+        points[0].append(where)
+        points[1].append(step)
+        points[2].append(wall)
+        points[3].append(value)
+
+    def _decode_few(self, starts: np.ndarray, length: int) -> None:
+        """A handful of records of one length (the step-0 events, a file_version): one by one,
+        with a known layout, as numpy's per-call cost would outweigh the work."""
+        buf = self.buf
+        for start in starts.tolist():
+            payload = buf[start:start + length]
+            try:
+                layout = _template_for(np.frombuffer(payload, dtype=np.uint8)).layout
+                step, width = _varint(payload, layout.step[0]) if layout.step is not None else (0, 0)
+                if layout.step is not None and width - layout.step[0] != layout.step[1]:
+                    raise _NoLayout  # the step varint is not as wide as in the layout
+            except (_NoLayout, UnicodeDecodeError):
+                self._decode_one_by_one(np.asarray([start]), length)
+                continue
+            if not layout.values and length >= LONG_RECORD:
+                continue
+            if crc32c is not None and masked_crc(payload) != _U32.unpack_from(buf, start + length)[0]:
+                self.problems.append((start - 12, "corrupt record (data CRC mismatch); record skipped"))
+                continue
+            wall = _F8.unpack_from(payload, layout.wall)[0] if layout.wall is not None else 0.0
+            step = step - (1 << 64) if step >= 1 << 63 else step
+            for tag, offset, dtype in layout.values:
+                self._point(tag, start - 12, step, wall, float(_STRUCTS[dtype].unpack_from(payload, offset)[0]))
+
+    def _decode_group(self, starts: np.ndarray, length: int) -> None:
+        """Records of one length: peel off one layout at a time, decoding all that share it."""
+        pending = np.arange(len(starts))
+        rows = None  # whole records, gathered once a layout with scalars needs them
         for _ in range(MAX_LAYOUTS):
             if not pending.size:
                 return
-            first = int(pending[0])
+            first = int(starts[pending[0]])
             try:
-                layout, fixed = _layout_for(rows[first])
+                template = _template_for(np.frombuffer(self.buf[first:first + length], dtype=np.uint8))
             except (_NoLayout, UnicodeDecodeError):
-                self._decode_one_by_one(starts[first:first + 1], length)
+                self._decode_one_by_one(starts[pending[:1]], length)
                 pending = pending[1:]
                 continue
+            layout = template.layout
+            if not layout.values and length >= LONG_RECORD:
+                # a histogram or an image: only its fixed bytes are compared, nothing is checksummed
+                pending = pending[~template.matches_at(self.data, starts[pending])]
+                continue
+            if rows is None:
+                rows = windows(self.data, length, np.uint8)[starts]
             block = rows if pending.size == len(rows) else rows[pending]
-            match = (block[:, fixed] == block[0, fixed]).all(axis=1)
+            match = template.matches(block)
             steps = np.zeros(len(block), dtype=np.int64)
             if layout.step is not None:
                 steps, ok = _varints(block, *layout.step)
                 match &= ok
             chosen = pending[match]
             pending = pending[~match]
-            if not layout.values and length >= LONG_RECORD:
-                continue  # a histogram or an image: nothing read, nothing to checksum
             block = block[match]
-            intact = self._crc_ok(starts[chosen], length, block, np.flatnonzero(~fixed).astype(np.int64))
+            intact = self._crc_ok(starts[chosen], length, block, template)
             chosen, steps, block = chosen[intact], steps[match][intact], block[intact]
             if not layout.values:
                 continue
@@ -279,25 +338,24 @@ class EventBatch:
         self._decode_one_by_one(starts[pending], length)
 
     def _crc_ok(self, starts: np.ndarray, length: int, rows: np.ndarray | None = None,
-                variable: np.ndarray | None = None) -> np.ndarray:
+                template: _Template | None = None) -> np.ndarray:
         """Which of these payloads match their stored CRC; the others are reported.
 
-        Given `rows` that equal each other outside the `variable` columns, only the first row's
-        CRC32C is computed; the others follow exactly from it, since for messages of one length
-        a CRC is affine: crc(a ^ d) = crc(a) ^ linear(d), and linear(d) is the XOR of one table
-        lookup per differing byte.
+        Given `rows` that share `template`'s fixed bytes, only the first row's CRC32C is
+        computed; the others follow exactly from it, since for messages of one length a CRC is
+        affine: crc(a ^ d) = crc(a) ^ linear(d), and linear(d) is the XOR of one table lookup
+        per differing byte.
         """
         if crc32c is None or not starts.size:
             return np.ones(len(starts), dtype=bool)
-        buf = self.buf
-        if rows is None:
-            crcs = np.fromiter((crc32c(buf[s:s + length]) for s in starts.tolist()), dtype=np.uint64, count=len(starts))
+        if rows is None or template is None:
+            buf = self.buf
+            crcs = np.fromiter((crc32c(buf[s:s + length]) for s in starts.tolist()), dtype=np.uint32, count=len(starts))
         else:
-            diff = rows[:, variable] ^ rows[0, variable]
-            tables = _crc_tables(length, variable.tobytes())
-            crcs = np.bitwise_xor.reduce(tables[np.arange(len(variable)), diff], axis=1) ^ np.uint32(crc32c(rows[0].tobytes()))
-        stored = _windows(self.data, 1, "<u4")[starts + length]
-        ok = masked_crcs(crcs) == stored
+            tables, base = template.crc_tables
+            diff = (rows[:, template.variable] ^ rows[0, template.variable]).T + base
+            crcs = np.bitwise_xor.reduce(tables.take(diff), axis=0) ^ np.uint32(crc32c(rows[0].tobytes()))
+        ok = masked_crcs(crcs) == windows(self.data, 1, "<u4")[starts + length]
         if not ok.all():
             for start in starts[~ok].tolist():
                 self.problems.append((start - 12, "corrupt record (data CRC mismatch); record skipped"))
@@ -310,7 +368,6 @@ class EventBatch:
         from tensorboard.compat.proto import event_pb2
 
         parse = event_pb2.Event.FromString
-        found: dict[str, tuple[list[int], list[int], list[float], list[float]]] = {}
         intact = self._crc_ok(starts, length)
         for start, ok in zip(starts.tolist(), intact.tolist()):
             payload = self.buf[start:start + length]
@@ -326,47 +383,72 @@ class EventBatch:
             for value in event.summary.value:
                 number = scalar_of(value)
                 if number is not None:
-                    series = found.get(value.tag)
-                    if series is None:
-                        series = found[value.tag] = ([], [], [], [])
-                    series[0].append(start - 12)
-                    series[1].append(event.step)
-                    series[2].append(event.wall_time)
-                    series[3].append(number)
-        for tag, (where, steps, walls, values) in found.items():
-            self._emit(tag, np.asarray(where, dtype=np.int64), np.asarray(steps, dtype=np.int64),
-                       np.asarray(walls, dtype=np.float64), np.asarray(values, dtype=np.float64))
+                    self._point(value.tag, start - 12, event.step, event.wall_time, number)
 
 
-def _windows(data: np.ndarray, width: int, dtype) -> np.ndarray:
-    """A view of `data` with one item (`width` elements of `dtype`) starting at every byte offset:
-    indexing it with offsets gathers records without a per-record loop."""
-    itemsize = np.dtype(dtype).itemsize
-    count = len(data) - width * itemsize + 1
-    shape, strides = ((count, width), (1, itemsize)) if dtype == np.uint8 else ((count,), (1,))
-    return np.ndarray(shape=shape, dtype=dtype, buffer=data, strides=strides)
+@dataclass
+class _Template:
+    """A layout with what matching and checksumming rows of it needs, built once."""
+
+    layout: _Layout
+    keep: np.ndarray          # per byte: 0xFF where fixed, 0 where variable
+    fixed: bytes              # a record of this layout with its variable bytes zeroed
+    variable: np.ndarray      # positions of the variable bytes
+
+    @classmethod
+    def of(cls, row: np.ndarray) -> _Template:
+        layout = layout_of(row.tobytes())
+        mask = layout.variable_mask(len(row))
+        keep = np.where(mask, 0, 0xFF).astype(np.uint8)
+        return cls(layout, keep, (row & keep).tobytes(), np.flatnonzero(mask))
+
+    @functools.cached_property
+    def crc_tables(self) -> tuple[np.ndarray, np.ndarray]:
+        """For each variable position, what each byte value there adds to the CRC, all in one
+        flat table; and where each position's 256 entries start in it, as a column."""
+        length = len(self.keep)
+        tables = [_crc_table(length - 1 - int(p)) for p in self.variable]
+        flat = np.concatenate(tables) if tables else np.zeros(0, np.uint32)
+        return flat, (np.arange(len(self.variable)) * 256)[:, None]
+
+    def matches_at(self, data: np.ndarray, starts: np.ndarray) -> np.ndarray:
+        """`matches` for the records at `starts`, gathering only the bytes that decide it."""
+        positions, expected = self.fixed_positions
+        match = (data[starts[:, None] + positions] == expected).all(axis=1)
+        if self.layout.step is not None:
+            offset, width = self.layout.step
+            match &= _varint_ok(data[starts[:, None] + np.arange(offset, offset + width)])
+        return match
+
+    @functools.cached_property
+    def fixed_positions(self) -> tuple[np.ndarray, np.ndarray]:
+        positions = np.flatnonzero(self.keep)
+        return positions, np.frombuffer(self.fixed, dtype=np.uint8)[positions]
+
+    def matches(self, rows: np.ndarray) -> np.ndarray:
+        """Which rows have exactly this template's fixed bytes (compared as whole rows)."""
+        masked = np.ascontiguousarray(rows & self.keep)
+        return masked.view(f"V{rows.shape[1]}").ravel() == np.frombuffer(self.fixed, dtype=f"V{rows.shape[1]}")[0]
 
 
-#: Layouts seen so far, by record length: the same few recur in every file of a tree, and
-#: checking a row against a known template is cheaper than walking it again.
-_LAYOUTS: dict[int, list[tuple[_Layout, np.ndarray, np.ndarray]]] = {}
-MAX_CACHED_LAYOUTS = 512
+#: Templates seen so far, by record length: the same few layouts recur in every file of a
+#: tree, and checking a row against a known template is cheaper than walking it again.
+_TEMPLATES: dict[int, list[_Template]] = {}
+MAX_TEMPLATES = 512
 
 
-def _layout_for(row: np.ndarray) -> tuple[_Layout, np.ndarray]:
-    """The layout of one record row and its mask of fixed bytes (from the cache when a known
-    template has exactly this row's fixed bytes)."""
-    known = _LAYOUTS.setdefault(len(row), [])
-    for layout, fixed, template in known:
-        if np.array_equal(row[fixed], template):
-            return layout, fixed
-    layout = layout_of(row.tobytes())
-    fixed = ~layout.variable_mask(len(row))
-    if sum(map(len, _LAYOUTS.values())) >= MAX_CACHED_LAYOUTS:
-        _LAYOUTS.clear()
-        known = _LAYOUTS[len(row)] = []
-    known.append((layout, fixed, row[fixed].copy()))
-    return layout, fixed
+def _template_for(row: np.ndarray) -> _Template:
+    """The template of one record row: a known one whose fixed bytes this row has, or a new one."""
+    known = _TEMPLATES.setdefault(len(row), [])
+    for template in known:
+        if (row & template.keep).tobytes() == template.fixed:
+            return template
+    template = _Template.of(row)
+    if sum(map(len, _TEMPLATES.values())) >= MAX_TEMPLATES:
+        _TEMPLATES.clear()
+        known = _TEMPLATES[len(row)] = []
+    known.append(template)
+    return template
 
 
 @functools.lru_cache(maxsize=4096)
@@ -379,13 +461,6 @@ def _crc_table(trailing: int) -> np.ndarray:
     return np.bitwise_xor.reduce(np.where(bits == 1, basis, np.uint32(0)), axis=1).astype(np.uint32)
 
 
-@functools.lru_cache(maxsize=1024)
-def _crc_tables(length: int, variable: bytes) -> np.ndarray:
-    """`_crc_table` for each variable byte position of a record of `length` bytes, stacked."""
-    positions = np.frombuffer(variable, dtype=np.int64)
-    return np.stack([_crc_table(length - 1 - int(p)) for p in positions]) if positions.size else np.zeros((0, 256), np.uint32)
-
-
 def _column(rows: np.ndarray, offset: int, dtype: str) -> np.ndarray:
     width = np.dtype(dtype).itemsize
     return np.ascontiguousarray(rows[:, offset:offset + width]).view(dtype).reshape(len(rows))
@@ -394,13 +469,19 @@ def _column(rows: np.ndarray, offset: int, dtype: str) -> np.ndarray:
 def _varints(rows: np.ndarray, offset: int, width: int) -> tuple[np.ndarray, np.ndarray]:
     """Decode a fixed-width varint column; `ok` is False where the bytes are not a varint of that width."""
     cols = rows[:, offset:offset + width]
-    ok = cols[:, -1] < 0x80
-    if width > 1:
-        ok &= (cols[:, :-1] >= 0x80).all(axis=1)
+    ok = _varint_ok(cols)
     result = np.zeros(len(rows), dtype=np.uint64)
     for k in range(width):
         result |= (cols[:, k] & 0x7F).astype(np.uint64) << np.uint64(7 * k)
     return result.view(np.int64), ok
+
+
+def _varint_ok(cols: np.ndarray) -> np.ndarray:
+    """Rows whose bytes are one varint exactly this wide: continuation bits on all but the last."""
+    ok = cols[:, -1] < 0x80
+    if cols.shape[1] > 1:
+        ok &= (cols[:, :-1] >= 0x80).all(axis=1)
+    return ok
 
 
 def scalar_of(value) -> float | None:
