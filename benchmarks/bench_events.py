@@ -14,7 +14,8 @@ records in the large tree) and times, in fresh processes and on the same files:
   `--samples-per-plugin scalars=all`; its points are then counted over its gRPC API. It
   skips record checksums by default (curvelint checks every record it decodes).
 
-Each tool runs `--repeat` times (default 3); the table shows medians of wall time (process start
+The tools run round-robin: one warm-up round (page cache, bytecode), then `--repeat` rounds
+(default 5); the table shows medians of wall time (process start
 and imports included), points read, points/s, MB/s, peak RSS, and each tool's ratio to
 curvelint's parallel reader. It also times start-up: `curvelint --version` and linting one
 small history JSON against `python -c "import numpy"`, and the rule catalogue against reading.
@@ -38,6 +39,8 @@ import time
 from pathlib import Path
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")  # EventAccumulator and tbparse import TensorFlow when it is installed
+# Every tool gets its bytecode cached, as on a user's machine (some sandboxes turn that off).
+os.environ.pop("PYTHONDONTWRITEBYTECODE", None)
 
 TREES = {
     # runs, epochs per run, scalar tags per split, histogram bytes per epoch (train), image every N epochs
@@ -251,39 +254,57 @@ def _rust_once(tree: Path, binary: str) -> tuple[float, int, int]:
     return wall, rss, points
 
 
-def measure(tool: str, tree: Path, repeat: int) -> dict | None:
-    if tool == "tbparse":
-        try:
-            import tbparse  # noqa: F401
-        except ImportError:
-            return None
-    if tool == "tensorboard-data-server" and _data_server() is None:
-        return {"error": "not found (pip install tensorboard-data-server)"}
-    walls, rss, points = [], [], None
-    for _ in range(repeat):
-        try:
-            if tool == "curvelint CLI":
-                wall, peak = _cli_once(tree)
-            elif tool == "tensorboard-data-server":
-                wall, peak, points = _rust_once(tree, _data_server())
-            else:
-                start = time.perf_counter()
-                code = DRIVERS[tool].replace("PEAK", _PEAK)
-                proc = subprocess.run([sys.executable, "-c", code, str(tree)], capture_output=True, text=True)
-                wall = time.perf_counter() - start
-                if proc.returncode != 0:
-                    raise RuntimeError(proc.stderr.strip().splitlines()[-1] if proc.stderr.strip() else f"exit {proc.returncode}")
-                out = json.loads(proc.stdout.strip().splitlines()[-1])
-                peak, points = out["rss_kb"], out["points"]
-        except Exception as exc:  # noqa: BLE001 - a tool that fails is reported, the others still run
-            return {"error": str(exc)}
-        walls.append(wall)
-        rss.append(peak)
-    return {"wall": statistics.median(walls), "rss_mb": statistics.median(rss) / 1024, "points": points}
+def run_once(tool: str, tree: Path) -> tuple[float, int, int | None]:
+    """(wall seconds, peak RSS kB, scalar points) of one run of one tool on the tree."""
+    if tool == "curvelint CLI":
+        return (*_cli_once(tree), None)
+    if tool == "tensorboard-data-server":
+        binary = _data_server()
+        if binary is None:
+            raise RuntimeError("not found (pip install tensorboard-data-server)")
+        return _rust_once(tree, binary)
+    start = time.perf_counter()
+    proc = subprocess.run([sys.executable, "-c", DRIVERS[tool].replace("PEAK", _PEAK), str(tree)], capture_output=True, text=True)
+    wall = time.perf_counter() - start
+    if proc.returncode != 0:
+        raise RuntimeError(proc.stderr.strip().splitlines()[-1] if proc.stderr.strip() else f"exit {proc.returncode}")
+    out = json.loads(proc.stdout.strip().splitlines()[-1])
+    return wall, out["rss_kb"], out["points"]
+
+
+def measure(tools: list[str], tree: Path, repeat: int) -> dict[str, dict | None]:
+    """Median wall time and peak RSS of each tool. Runs go round-robin (every tool once, then
+    again) so that a machine getting slower or faster mid-way weighs on all tools alike; the
+    first round only warms the page cache and bytecode."""
+    results: dict[str, dict | None] = {}
+    runs: dict[str, list[tuple[float, int, int | None]]] = {}
+    for tool in tools:
+        if tool == "tbparse":
+            try:
+                import tbparse  # noqa: F401
+            except ImportError:
+                results[tool] = None
+                continue
+        runs[tool] = []
+    for attempt in range(repeat + 1):
+        for tool in list(runs):
+            try:
+                run = run_once(tool, tree)
+            except Exception as exc:  # noqa: BLE001 - a tool that fails is reported, the others still run
+                results[tool] = {"error": str(exc)}
+                del runs[tool]
+                continue
+            if attempt:
+                runs[tool].append(run)
+    for tool, got in runs.items():
+        results[tool] = {"wall": statistics.median(r[0] for r in got), "rss_mb": statistics.median(r[1] for r in got) / 1024,
+                         "points": got[-1][2]}
+    return {tool: results[tool] for tool in tools}
 
 
 def startup(repeat: int) -> None:
     def med(cmd):
+        subprocess.run(cmd, capture_output=True)  # warm-up
         xs = []
         for _ in range(repeat):
             s = time.perf_counter()
@@ -343,7 +364,7 @@ TOOLS = f"curvelint,{REFERENCE},curvelint CLI,tensorboard-data-server,EventAccum
 def main() -> None:
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("--trees", default="small,medium", help="comma-separated: small, medium, large")
-    p.add_argument("--repeat", type=int, default=3)
+    p.add_argument("--repeat", type=int, default=5)
     p.add_argument("--tools", default=TOOLS, help=f"comma-separated (default: {TOOLS})")
     p.add_argument("--keep", metavar="DIR", help="build trees here and keep them (default: a temp dir)")
     p.add_argument("--build-only", action="store_true", help="build the trees (into --keep) and stop")
@@ -362,7 +383,7 @@ def main() -> None:
         size = sum(f.stat().st_size for f in tree.rglob("*tfevents*"))
         print(f"\n{name} tree ({size / 1e6:.0f} MB), median of {args.repeat}; ratios against {REFERENCE!r}:")
         print(f"{'tool':<25}{'wall s':>8}{'points':>11}{'Mpts/s':>8}{'MB/s':>8}{'peak RSS MB':>13}{'time ratio':>12}{'RSS ratio':>11}")
-        results = {tool: measure(tool, tree, args.repeat) for tool in args.tools.split(",")}
+        results = measure(args.tools.split(","), tree, args.repeat)
         ref = results.get(REFERENCE) or {}
         for tool, r in results.items():
             if r is None:

@@ -324,11 +324,13 @@ class EventBatch:
             if layout.step is not None:
                 steps, ok = _varints(block, *layout.step)
                 match &= ok
-            chosen = pending[match]
-            pending = pending[~match]
-            block = block[match]
+            if match.all():  # the usual case: every remaining record has this layout
+                chosen, pending = pending, pending[:0]
+            else:
+                chosen, pending, block, steps = pending[match], pending[~match], block[match], steps[match]
             intact = self._crc_ok(starts[chosen], length, block, template)
-            chosen, steps, block = chosen[intact], steps[match][intact], block[intact]
+            if not intact.all():
+                chosen, steps, block = chosen[intact], steps[intact], block[intact]
             if not layout.values:
                 continue
             walls = _column(block, layout.wall, "<f8") if layout.wall is not None else np.zeros(len(block))
@@ -468,6 +470,9 @@ def _column(rows: np.ndarray, offset: int, dtype: str) -> np.ndarray:
 
 def _varints(rows: np.ndarray, offset: int, width: int) -> tuple[np.ndarray, np.ndarray]:
     """Decode a fixed-width varint column; `ok` is False where the bytes are not a varint of that width."""
+    if width == 1:  # steps below 128
+        steps = rows[:, offset].astype(np.int64)
+        return steps, steps < 0x80
     cols = rows[:, offset:offset + width]
     ok = _varint_ok(cols)
     result = np.zeros(len(rows), dtype=np.uint64)

@@ -136,7 +136,7 @@ class Framer:
         recent = self._recent
         period = next((p for p in range(1, min(MAX_PERIOD, len(recent) // 2) + 1) if recent[-p:] == recent[-2 * p:-p]), 0)
         cycles = 0
-        if period and crc32c is not None:
+        if period and crc32c is not None and self.buf[offset:offset + 12] == self._headers[recent[-period]]:
             cycle = np.asarray(recent[-period:], dtype=np.int64)
             cycles = min((len(self.data) - offset) // (int(cycle.sum()) + 16 * period), MAX_PREDICTED // period)
         good = 0
