@@ -7,6 +7,8 @@ column (`pd.DataFrame(history.history).to_csv(index=False)`) count rows as epoch
 
 from __future__ import annotations
 
+import numpy as np
+
 from curvelint.model import Curve
 from curvelint.readers.base import Reader, Source
 from curvelint.readers.names import AXIS_NAMES, canonical_all
@@ -31,21 +33,24 @@ class KerasCsvReader(Reader):
             table = parse_table(fh.read(), path)
         axis = next((h for h in table.header if h.strip().lower() in AXIS_NAMES | _INDEX_NAMES), None)
         fmt = FORMAT if table.header and table.header[0].strip().lower() == "epoch" else "csv"
-        steps_by_row: dict[int, int] | None = None
+        step_of_row = has_step = None  # the epoch column, indexed by row
         if axis is not None and axis in table.columns:
-            col = table.columns[axis]
-            steps_by_row = {r: int(v) for r, v in zip(col.rows, col.values) if v == v}
+            rows, values = table.columns[axis].arrays()
+            finite = np.isfinite(values)
+            step_of_row = np.zeros(len(table.lines), dtype=np.int64)
+            has_step = np.zeros(len(table.lines), dtype=bool)
+            step_of_row[rows[finite]] = values[finite].astype(np.int64)
+            has_step[rows[finite]] = True
         names = canonical_all(h for h in table.columns if h != axis and h.strip().lower() not in _INDEX_NAMES)
         curves = []
         for raw, canon in names.items():
-            col = table.columns[raw]
-            if steps_by_row is None:
-                idx = list(range(len(col.rows)))
-                steps = col.rows
+            rows, values = table.columns[raw].arrays()
+            if has_step is None:
+                steps = rows  # no epoch column: rows count epochs
             else:
-                idx = [i for i, r in enumerate(col.rows) if r in steps_by_row]
-                steps = [steps_by_row[col.rows[i]] for i in idx]
+                keep = has_step[rows]
+                rows, values = rows[keep], values[keep]
+                steps = step_of_row[rows]
             curves.append(Curve(name=canon.name, split=canon.split, granularity=canon.granularity,
-                                step=steps, value=[col.values[i] for i in idx],
-                                lines=[col.lines[i] for i in idx], source=path, raw_name=raw))
+                                step=steps, value=values, lines=table.lines[rows], source=path, raw_name=raw))
         return Source(path=path, format=fmt, curves=curves, problems=table.problems)

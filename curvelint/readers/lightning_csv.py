@@ -7,8 +7,6 @@ logged more often (`train_loss_step`) is a batch series stepped by global step.
 
 from __future__ import annotations
 
-from collections import Counter
-
 import numpy as np
 
 from curvelint.model import BATCH, EPOCH, Curve
@@ -33,33 +31,43 @@ class LightningCsvReader(Reader):
     def read(self, path: str) -> Source:
         with open(path, "rb") as fh:
             table = parse_table(fh.read(), path)
-        epoch_col = table.columns.get(next((h for h in table.header if h.lower() == "epoch"), "epoch"))
-        step_col = table.columns.get(next((h for h in table.header if h.lower() == "step"), "step"))
-        epoch_of = {} if epoch_col is None else dict(zip(epoch_col.rows, (int(v) for v in epoch_col.values)))
-        step_of = {} if step_col is None else dict(zip(step_col.rows, (int(v) for v in step_col.values)))
+        epoch_name = next((h for h in table.header if h.lower() == "epoch"), "epoch")
+        step_name = next((h for h in table.header if h.lower() == "step"), "step")
+        epoch_of, has_epoch = _by_row(table, epoch_name)
+        step_of, has_step = _by_row(table, step_name)
         names = canonical_all(h for h in table.columns if h.lower() not in AXIS_NAMES)
         curves = []
         for raw, canon in names.items():
-            col = table.columns[raw]
-            epochs = [epoch_of.get(r) for r in col.rows]
-            per_epoch = Counter(e for e in epochs if e is not None)
+            rows, values = table.columns[raw].arrays()
             granularity = canon.granularity
-            if granularity == EPOCH and (not per_epoch or max(per_epoch.values()) > 1):
-                granularity = BATCH
             if granularity == EPOCH:
-                steps = epochs
+                epochs = epoch_of[rows][has_epoch[rows]]
+                if not epochs.size or np.unique(epochs, return_counts=True)[1].max() > 1:
+                    granularity = BATCH  # logged more than once in an epoch
+            if granularity == EPOCH:
+                keep = has_epoch[rows]
+                steps = epoch_of[rows[keep]]
             else:
-                steps = [step_of.get(r, r) for r in col.rows]
-            keep = [i for i, s in enumerate(steps) if s is not None]
-            curves.append(Curve(
-                name=canon.name, split=canon.split, granularity=granularity,
-                step=np.asarray([steps[i] for i in keep], dtype=np.int64),
-                value=[col.values[i] for i in keep], lines=[col.lines[i] for i in keep],
-                source=path, raw_name=raw,
-            ))
-        if epoch_col is not None and step_col is not None:
-            rows_by_step = sorted((step_of[r], epoch_of[r]) for r in step_of if r in epoch_of)
-            map_steps = np.asarray([s for s, _ in rows_by_step], dtype=np.int64)
-            map_epochs = np.asarray([e for _, e in rows_by_step], dtype=np.int64)
+                keep = np.ones(len(rows), dtype=bool)
+                steps = np.where(has_step[rows], step_of[rows], rows)  # no step logged: the row index
+            curves.append(Curve(name=canon.name, split=canon.split, granularity=granularity, step=steps,
+                                value=values[keep], lines=table.lines[rows[keep]], source=path, raw_name=raw))
+        if epoch_name in table.columns and step_name in table.columns:
+            both = has_epoch & has_step
+            order = np.lexsort((epoch_of[both], step_of[both]))
+            map_steps, map_epochs = step_of[both][order], epoch_of[both][order]
             curves = add_epoch_means(curves, lambda steps: epochs_at(steps, map_steps, map_epochs))
         return Source(path=path, format=FORMAT, curves=curves, problems=table.problems)
+
+
+def _by_row(table, name: str) -> tuple[np.ndarray, np.ndarray]:
+    """A column's values as integers indexed by row, and which rows have one (finite)."""
+    size = len(table.lines)
+    values_of, present = np.zeros(size, dtype=np.int64), np.zeros(size, dtype=bool)
+    column = table.columns.get(name)
+    if column is not None:
+        rows, values = column.arrays()
+        finite = np.isfinite(values)
+        values_of[rows[finite]] = values[finite].astype(np.int64)
+        present[rows[finite]] = True
+    return values_of, present
