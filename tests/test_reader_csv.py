@@ -123,3 +123,16 @@ def test_lightning_step_only_loss_gets_an_epoch_mean(tmp_path):
     assert curves["train/loss@batch"].value.tolist() == [0, 1, 2, 3, 4, 5]
     assert curves["train/loss"].value.tolist() == [1.0, 4.0]  # per-epoch means
     assert curves["val/loss"].step.tolist() == [0, 1]
+
+
+@pytest.mark.parametrize("reader, text", [
+    (KerasCsvReader, "epoch,loss,val_loss\n0,0.9,1.0\ninf,0.8,0.9\nnan,0.7,0.8\n3,0.6,0.7\n"),
+    (LightningCsvReader, "epoch,step,train_loss,val_loss\n0,9,0.9,\n0,9,,1.0\ninf,19,0.8,\n1,29,0.7,\n1,29,,0.8\n"),
+])
+def test_a_non_finite_epoch_cell_drops_its_row_instead_of_raising(tmp_path, reader, text):
+    path = tmp_path / ("training.log" if reader is KerasCsvReader else "metrics.csv")
+    path.write_text(text)
+    source = reader().read(str(path))
+    loss = next(c for c in source.curves if c.name == "loss" and c.split == "val")
+    assert loss.step.tolist() == ([0, 3] if reader is KerasCsvReader else [0, 1])
+    assert loss.lines.tolist() == ([2, 5] if reader is KerasCsvReader else [3, 6])
