@@ -39,8 +39,9 @@ def _check_parser() -> argparse.ArgumentParser:
     out.add_argument("-o", "--output", metavar="FILE", help="write the report to FILE instead of stdout")
     out.add_argument("--statistics", action="store_true", help="print a count per rule instead of each finding")
     out.add_argument("--plot", metavar="DIR", help="also write one PNG per run into DIR (needs the [plots] extra)")
-    p.add_argument("-j", "--jobs", type=int, default=os.cpu_count() or 1, metavar="N",
-                   help="lint log directories in N processes (default: the number of CPUs); output is the same as with 1")
+    p.add_argument("-j", "--jobs", type=int, default=None, metavar="N",
+                   help="lint log directories in N processes (default: one per CPU once the logs add up to 8 MB); "
+                        "output is the same as with 1")
     out.add_argument("--color", choices=("auto", "always", "never"), default="auto", help="colour (default: auto, only on a terminal, off with NO_COLOR)")
     ex = p.add_argument_group("exit status")
     ex.add_argument("--fail-on", choices=("error", "warning", "info", "never"), help="lowest severity that makes the exit status 1 (default: error)")
@@ -125,7 +126,7 @@ def _check(argv: list[str]) -> int:
         return _error(f"unknown --format {fmt!r}; available: {', '.join(sorted(linter.host.reporters))}")
 
     with _progress_bar() as progress:
-        report = linter.lint_paths(args.paths, progress, jobs=max(1, args.jobs))
+        report = linter.lint_paths(args.paths, progress, jobs=None if args.jobs is None else max(1, args.jobs))
 
     stream = sys.stdout
     ctx = Context(color=False if args.output else _use_color(args.color, stream), statistics=args.statistics,

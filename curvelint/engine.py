@@ -60,16 +60,18 @@ class Linter:
     # -- whole trees ---------------------------------------------------------------------------
 
     def lint_paths(self, paths: Iterable[str], progress: Callable[[int, int], None] | None = None,
-                   jobs: int = 1) -> Report:
+                   jobs: int | None = 1) -> Report:
         """Lint every run under `paths`; `progress(done, total)` is called per log directory.
 
-        With `jobs` > 1 log directories are read and checked in that many worker processes (each
-        loads the plugins from their entry points, as the CLI does); the report is the same as
-        with one, in the same order.
+        With `jobs` > 1 log directories are read and checked in that many worker processes; the
+        report is the same as with one, in the same order. `jobs=None` means one per CPU when
+        the tree is big enough to gain from it (`PARALLEL_MIN_BYTES`), else one.
         """
         groups, errors = discover(list(paths), self.host.readers, self.config.exclude)
         report = Report(errors=list(self.host.errors) + errors)
-        if jobs > 1 and len(groups) >= PARALLEL_MIN_GROUPS:
+        if jobs is None:
+            jobs = (os.cpu_count() or 1) if _log_bytes(groups, PARALLEL_MIN_BYTES) >= PARALLEL_MIN_BYTES else 1
+        if jobs > 1 and len(groups) >= 2:
             results = self._parallel(groups, jobs)
         else:
             results = map(self._lint_group, groups)
@@ -161,7 +163,24 @@ class Linter:
 
 
 #: Below this many log directories, worker start-up costs more than it saves.
-PARALLEL_MIN_GROUPS = 8
+#: With --jobs left to its default, a tree with less log data than this is linted in this
+#: process: starting workers would cost more than it saves.
+PARALLEL_MIN_BYTES = 8 << 20
+
+
+def _log_bytes(groups: list, enough: int) -> int:
+    """Total size of the groups' log files, counted until `enough` is reached."""
+    total = 0
+    for group in groups:
+        for candidate in (*group.events, *group.files):
+            try:
+                total += os.path.getsize(candidate.path)
+            except OSError:
+                continue
+            if total >= enough:
+                return total
+    return total
+
 _WORKER: Linter | None = None
 
 

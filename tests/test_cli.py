@@ -132,3 +132,22 @@ def test_parallel_lint_beside_another_thread_uses_fresh_workers_and_agrees(monke
     assert started and "fork" not in started
     assert [r.id for r in two.runs] == [r.id for r in one.runs]
     assert [(f.run, f.code, f.message, f.evidence) for f in two.findings] == [(f.run, f.code, f.message, f.evidence) for f in one.findings]
+
+
+def test_default_jobs_stay_in_process_for_a_small_tree(monkeypatch):
+    import multiprocessing
+
+    from conftest import REPO
+    from curvelint import engine
+    from curvelint.engine import Linter
+
+    started = []
+    original = multiprocessing.get_context
+    monkeypatch.setattr(multiprocessing, "get_context", lambda method=None: started.append(method) or original(method))
+    linter = Linter.create()
+    small = linter.lint_paths([str(REPO / "fixtures")], jobs=None)  # 1.6 MB of logs
+    assert started == []
+    monkeypatch.setattr(engine, "PARALLEL_MIN_BYTES", 1024)
+    big = linter.lint_paths([str(REPO / "fixtures")], jobs=None)
+    assert started  # workers were started
+    assert [(f.run, f.code, f.message) for f in big.findings] == [(f.run, f.code, f.message) for f in small.findings]
