@@ -279,6 +279,8 @@ class EventBatch:
         buf = self.buf
         for start in starts.tolist():
             payload = buf[start:start + length]
+            if length >= LONG_RECORD and other_plugin(payload, 0, length):
+                continue  # an image or a histogram of a length seen once: not worth a template
             try:
                 layout = _template_for(np.frombuffer(payload, dtype=np.uint8)).layout
                 step, width = _varint(payload, layout.step[0]) if layout.step is not None else (0, 0)
@@ -317,7 +319,7 @@ class EventBatch:
                 pending = pending[~template.matches_at(self.data, starts[pending])]
                 continue
             if rows is None:
-                rows = windows(self.data, length, np.uint8)[starts]
+                rows = windows(self.data, length)[starts]
             block = rows if pending.size == len(rows) else rows[pending]
             match = template.matches(block)
             steps = np.zeros(len(block), dtype=np.int64)

@@ -24,7 +24,7 @@ _U32 = struct.Struct("<I")
 MAX_RECORD = 1 << 30
 #: Longest cycle of record lengths looked for; records predicted in the first and in any one go.
 MAX_PERIOD = 16
-FIRST_PREDICTED = 64
+FIRST_PREDICTED = 1024
 MAX_PREDICTED = 1 << 14
 
 try:  # CRC32C in C; without it records are still framed and decoded, just not verified
@@ -46,13 +46,17 @@ def masked_crcs(crcs: np.ndarray) -> np.ndarray:
     return ((crcs >> np.uint32(15)) | (crcs << np.uint32(17))) + np.uint32(0xA282EAD8)
 
 
-def windows(data: np.ndarray, width: int, dtype) -> np.ndarray:
+def size_ok(data: np.ndarray, offset: int) -> bool:
+    """Whether a whole record header fits at `offset`."""
+    return offset + 12 <= len(data)
+
+
+def windows(data: np.ndarray, width: int, dtype=np.uint8) -> np.ndarray:
     """A view of `data` with one item (`width` uint8s, or one `dtype` number) starting at every
     byte offset: indexing it with offsets gathers from records without a per-record loop."""
-    itemsize = np.dtype(dtype).itemsize
-    count = len(data) - width * itemsize + 1
-    shape, strides = ((count, width), (1, 1)) if dtype == np.uint8 else ((count,), (1,))
-    return np.ndarray(shape=shape, dtype=dtype, buffer=data, strides=strides)
+    if dtype == np.uint8:
+        return np.ndarray(shape=(len(data) - width + 1, width), dtype=np.uint8, buffer=data, strides=(1, 1))
+    return np.ndarray(shape=(len(data) - np.dtype(dtype).itemsize + 1,), dtype=dtype, buffer=data, strides=(1,))
 
 
 class NotEventFile(Exception):
@@ -78,6 +82,8 @@ class Framer:
     _recent: list[int] = field(default_factory=list)
     _retry_at: int = 0
     _backoff: int = 1
+    _cycle: list[int] = field(default_factory=list)  # the last cycle of lengths that held
+    _cycles: dict[tuple[int, ...], tuple[np.ndarray, np.ndarray, int]] = field(default_factory=dict)
 
     def frame(self, until: int) -> tuple[np.ndarray, np.ndarray]:
         """(record offsets, payload lengths) of the whole records starting before `until`
@@ -132,22 +138,39 @@ class Framer:
         return prefix + struct.pack("<I", crc if crc is not None else 0)
 
     def _predict(self, offset: int) -> tuple[np.ndarray, np.ndarray] | None:
-        """Records from `offset` on, if the last lengths form a cycle and the file goes on with it.
-
-        Predicts FIRST_PREDICTED records, then four times as many while every header matches,
-        so a cycle broken soon after (an image every 50 epochs) costs little. After a miss the
-        next try waits twice as long as the last (up to 64 records).
-        """
+        """Records from `offset` on, if the file goes on with a cycle of record lengths: the
+        cycle last seen (an image every 50 epochs interrupts it only once), or one the last
+        lengths repeat. After a miss the next try waits twice as long as the last (up to 64)."""
         recent = self._recent
-        period = next((p for p in range(1, min(MAX_PERIOD, len(recent) // 2) + 1) if recent[-p:] == recent[-2 * p:-p]), 0)
-        if not period or crc32c is None or self.buf[offset:offset + 12] != self._headers[recent[-period]]:
-            self._backoff = min(64, self._backoff * 2)
-            self._retry_at = self.records + self._backoff
-            return None
+        if crc32c is not None and size_ok(self.data, offset):
+            following = _HEADER.unpack_from(self.buf, offset)[0]
+            known = self._cycle
+            for r in (i for i, n in enumerate(known) if n == following):
+                got = self._follow(offset, known[r:] + known[:r])
+                if got is not None:
+                    return got
+            period = next((p for p in range(1, min(MAX_PERIOD, len(recent) // 2) + 1) if recent[-p:] == recent[-2 * p:-p]), 0)
+            if period and recent[-period] == following:
+                got = self._follow(offset, recent[-period:])
+                if got is not None:
+                    self._cycle = recent[-period:]
+                    return got
+        self._backoff = min(64, self._backoff * 2)
+        self._retry_at = self.records + self._backoff
+        return None
+
+    def _follow(self, offset: int, lengths_cycle: list[int]) -> tuple[np.ndarray, np.ndarray] | None:
+        """The records from `offset` on whose headers are exactly those `lengths_cycle` predicts:
+        FIRST_PREDICTED records first, then four times as many while every header matches."""
         self._backoff = 1
-        cycle = np.asarray(recent[-period:], dtype=np.int64)
-        span = int(cycle.sum()) + 16 * period
-        crc = np.array([_U32.unpack_from(self._headers[int(n)], 8)[0] for n in cycle], dtype=np.uint32)
+        period = len(lengths_cycle)
+        key = tuple(lengths_cycle)
+        known = self._cycles.get(key)
+        if known is None:  # the cycle's lengths, their header CRCs, and its size in bytes
+            cycle = np.asarray(lengths_cycle, dtype=np.int64)
+            crc = np.array([_U32.unpack_from(self._header(n), 8)[0] for n in lengths_cycle], dtype=np.uint32)
+            known = self._cycles[key] = (cycle, crc, int(cycle.sum()) + 16 * period)
+        cycle, crc, span = known
         lengths_of, crcs_of = windows(self.data, 1, "<u8"), windows(self.data, 1, "<u4")
         found: list[tuple[np.ndarray, np.ndarray]] = []
         want = max(1, FIRST_PREDICTED // period)
@@ -168,6 +191,12 @@ class Framer:
         if not found:
             return None
         return np.concatenate([f[0] for f in found]), np.concatenate([f[1] for f in found])
+
+    def _header(self, length: int) -> bytes:
+        header = self._headers.get(length)
+        if header is None:
+            header = self._headers[length] = self._header_bytes(length)
+        return header
 
     def _corrupt(self, offset: int, length: int) -> int:
         """Report a broken header; returns the offset of the next whole valid record, or the end
