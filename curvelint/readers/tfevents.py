@@ -18,8 +18,6 @@ import os
 import numpy as np
 
 from curvelint.model import BATCH, EPOCH, Curve, ReadProblem
-from curvelint.readers.event_batch import EventBatch
-from curvelint.readers.tfrecord import Framer, NotEventFile
 from curvelint.readers.base import Reader, ReadError, Source, add_epoch_means, epochs_at, split_hint_for
 from curvelint.readers.names import canonical_all
 
@@ -47,6 +45,9 @@ WINDOW_BYTES = 16 << 20
 
 def read_scalars(path: str) -> tuple[Scalars, list[ReadProblem]]:
     """{tag: (steps, wall_times, values)} in file order, plus problems met on the way."""
+    from curvelint.readers.event_batch import EventBatch  # not imported until an event file is read
+    from curvelint.readers.tfrecord import Framer, NotEventFile
+
     size = os.path.getsize(path)
     if size == 0:
         raise ReadError("empty event file (0 bytes)", offset=0)
