@@ -46,11 +46,6 @@ def masked_crcs(crcs: np.ndarray) -> np.ndarray:
     return ((crcs >> np.uint32(15)) | (crcs << np.uint32(17))) + np.uint32(0xA282EAD8)
 
 
-def size_ok(data: np.ndarray, offset: int) -> bool:
-    """Whether a whole record header fits at `offset`."""
-    return offset + 12 <= len(data)
-
-
 def windows(data: np.ndarray, width: int, dtype=np.uint8) -> np.ndarray:
     """A view of `data` with one item (`width` uint8s, or one `dtype` number) starting at every
     byte offset: indexing it with offsets gathers from records without a per-record loop."""
@@ -142,7 +137,7 @@ class Framer:
         cycle last seen (an image every 50 epochs interrupts it only once), or one the last
         lengths repeat. After a miss the next try waits twice as long as the last (up to 64)."""
         recent = self._recent
-        if crc32c is not None and size_ok(self.data, offset):
+        if crc32c is not None and offset + 12 <= len(self.data):
             following = _HEADER.unpack_from(self.buf, offset)[0]
             known = self._cycle
             for r in (i for i, n in enumerate(known) if n == following):
