@@ -48,14 +48,13 @@ class Linter:
         config = config or Config()
         if host is None:
             host = PluginHost.load(allow=config.plugins_allow, deny=config.plugins_deny)
-        slugs = {code: rule.slug for code, rule in host.rules.items()}
-        enabled = sorted(resolve_selection(slugs, [config.selection] + ([cli] if cli else [])))
+        enabled = sorted(resolve_selection(_slugs_of(host), [config.selection] + ([cli] if cli else [])))
         settings = resolve_rule_settings(host.rules, config.rules, config.path or "<config>")
         return cls(host=host, config=config, enabled=enabled, settings=settings, cli=cli)
 
     @property
     def _slugs(self) -> dict[str, str]:
-        return {code: rule.slug for code, rule in self.host.rules.items()}
+        return _slugs_of(self.host)
 
     # -- whole trees ---------------------------------------------------------------------------
 
@@ -163,6 +162,11 @@ class Linter:
 
 
 #: Below this many log directories, worker start-up costs more than it saves.
+def _slugs_of(host: PluginHost) -> dict[str, str]:
+    """Code -> slug of every rule the plugins registered."""
+    return {code: rule.slug for code, rule in host.rules.items()}
+
+
 #: With --jobs left to its default, a tree with less log data than this is linted in this
 #: process: starting workers would cost more than it saves.
 PARALLEL_MIN_BYTES = 8 << 20
