@@ -7,8 +7,6 @@ column (`pd.DataFrame(history.history).to_csv(index=False)`) count rows as epoch
 
 from __future__ import annotations
 
-import numpy as np
-
 from curvelint.model import Curve
 from curvelint.readers.base import Reader, Source
 from curvelint.readers.names import AXIS_NAMES, canonical_all
@@ -35,12 +33,7 @@ class KerasCsvReader(Reader):
         fmt = FORMAT if table.header and table.header[0].strip().lower() == "epoch" else "csv"
         step_of_row = has_step = None  # the epoch column, indexed by row
         if axis is not None and axis in table.columns:
-            rows, values = table.columns[axis].arrays()
-            finite = np.isfinite(values)
-            step_of_row = np.zeros(len(table.lines), dtype=np.int64)
-            has_step = np.zeros(len(table.lines), dtype=bool)
-            step_of_row[rows[finite]] = values[finite].astype(np.int64)
-            has_step[rows[finite]] = True
+            step_of_row, has_step = table.by_row(axis)
         names = canonical_all(h for h in table.columns if h != axis and h.strip().lower() not in _INDEX_NAMES)
         curves = []
         for raw, canon in names.items():

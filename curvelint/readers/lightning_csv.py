@@ -33,8 +33,8 @@ class LightningCsvReader(Reader):
             table = parse_table(fh.read(), path)
         epoch_name = next((h for h in table.header if h.lower() == "epoch"), "epoch")
         step_name = next((h for h in table.header if h.lower() == "step"), "step")
-        epoch_of, has_epoch = _by_row(table, epoch_name)
-        step_of, has_step = _by_row(table, step_name)
+        epoch_of, has_epoch = table.by_row(epoch_name)
+        step_of, has_step = table.by_row(step_name)
         names = canonical_all(h for h in table.columns if h.lower() not in AXIS_NAMES)
         curves = []
         for raw, canon in names.items():
@@ -59,15 +59,3 @@ class LightningCsvReader(Reader):
             curves = add_epoch_means(curves, lambda steps: epochs_at(steps, map_steps, map_epochs))
         return Source(path=path, format=FORMAT, curves=curves, problems=table.problems)
 
-
-def _by_row(table, name: str) -> tuple[np.ndarray, np.ndarray]:
-    """A column's values as integers indexed by row, and which rows have one (finite)."""
-    size = len(table.lines)
-    values_of, present = np.zeros(size, dtype=np.int64), np.zeros(size, dtype=bool)
-    column = table.columns.get(name)
-    if column is not None:
-        rows, values = column.arrays()
-        finite = np.isfinite(values)
-        values_of[rows[finite]] = values[finite].astype(np.int64)
-        present[rows[finite]] = True
-    return values_of, present

@@ -44,6 +44,17 @@ class Table:
     lines: np.ndarray  # the 1-based line of each row
     problems: list[ReadProblem]
 
+    def by_row(self, name: str) -> tuple[np.ndarray, np.ndarray]:
+        """An axis column (epoch, step) as integers indexed by row, and which rows have a finite one."""
+        values_of, present = np.zeros(len(self.lines), dtype=np.int64), np.zeros(len(self.lines), dtype=bool)
+        column = self.columns.get(name)
+        if column is not None:
+            rows, values = column.arrays()
+            finite = np.isfinite(values)
+            values_of[rows[finite]] = values[finite].astype(np.int64)
+            present[rows[finite]] = True
+        return values_of, present
+
 
 def first_line(head: bytes) -> str:
     text = head.decode("utf-8", "replace").lstrip("\ufeff")
