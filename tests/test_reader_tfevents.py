@@ -66,6 +66,25 @@ def test_histograms_are_skipped_without_decoding(tmp_path):
     assert source.problems == []
 
 
+def test_long_broken_histograms_are_skipped_without_checksum(tmp_path):
+    # ten undecodable "histogram" records of one length, each with a wrong payload CRC: long
+    # records of another plugin are never read, so neither their CRC nor their bytes matter
+    import struct
+
+    from curvelint.readers.tfrecord import masked_crc
+
+    junk = b"\x0a\x0ahistograms" + b"\xff" * 300
+    header = struct.pack("<Q", len(junk))
+    bad = header + struct.pack("<I", masked_crc(header)) + junk + struct.pack("<I", (masked_crc(junk) + 1) & 0xFFFFFFFF)
+    data = event_bytes([file_version_event(), scalar_event("epoch_loss", 0, 0.5)]) + bad * 10
+    p = tmp_path / "train" / "events.out.tfevents.1.h"
+    p.parent.mkdir()
+    p.write_bytes(data)
+    got, source = curves(p)
+    assert set(got) == {"train/loss"}
+    assert source.problems == []
+
+
 def test_truncated_file_keeps_complete_records_and_notes_it(tmp_path):
     p = write_events(tmp_path / "events.out.tfevents.1.h", {"loss": [0.9, 0.8, 0.7]}, style="simple", prefix="")
     data = p.read_bytes()

@@ -292,7 +292,7 @@ class EventBatch:
             if not layout.values and length >= LONG_RECORD:
                 continue
             if crc32c is not None and masked_crc(payload) != _U32.unpack_from(buf, start + length)[0]:
-                self.problems.append((start - 12, "corrupt record (data CRC mismatch); record skipped"))
+                self._bad_crc(start)
                 continue
             wall = _F8.unpack_from(payload, layout.wall)[0] if layout.wall is not None else 0.0
             step = step - (1 << 64) if step >= 1 << 63 else step
@@ -362,8 +362,11 @@ class EventBatch:
         ok = masked_crcs(crcs) == windows(self.data, 1, "<u4")[starts + length]
         if not ok.all():
             for start in starts[~ok].tolist():
-                self.problems.append((start - 12, "corrupt record (data CRC mismatch); record skipped"))
+                self._bad_crc(start)
         return ok
+
+    def _bad_crc(self, start: int) -> None:
+        self.problems.append((start - 12, "corrupt record (data CRC mismatch); record skipped"))
 
     def _decode_one_by_one(self, starts: np.ndarray, length: int) -> None:
         """Records no layout covers: decoded each with TensorBoard's upb classes."""
@@ -372,13 +375,13 @@ class EventBatch:
         from tensorboard.compat.proto import event_pb2
 
         parse = event_pb2.Event.FromString
+        if length >= LONG_RECORD:  # a long histogram or image, even a broken one: not even checksummed
+            starts = starts[[not other_plugin(self.buf, s, s + length) for s in starts.tolist()]]
         intact = self._crc_ok(starts, length)
         for start, ok in zip(starts.tolist(), intact.tolist()):
             payload = self.buf[start:start + length]
-            if other_plugin(payload, 0, length):
-                continue  # a histogram or an image, even a broken one: never decoded
-            if not ok:
-                continue
+            if not ok or other_plugin(payload, 0, length):
+                continue  # corrupt (reported), or a short record of another plugin: never decoded
             try:
                 event = parse(payload)
             except Exception:  # protobuf's DecodeError and friends

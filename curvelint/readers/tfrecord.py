@@ -85,7 +85,7 @@ class Framer:
         (a predicted run may end a little after it)."""
         buf, size = self.buf, len(self.data)
         unpack_header = _HEADER.unpack_from
-        headers, recent = self._headers, self._recent
+        recent = self._recent
         pieces: list[tuple[np.ndarray, np.ndarray]] = []
         offsets: list[int] = []
         lengths: list[int] = []
@@ -95,9 +95,7 @@ class Framer:
                 self._truncated(offset)
                 break
             length, length_crc = unpack_header(buf, offset)
-            header = headers.get(length)
-            if header is None and length <= MAX_RECORD:
-                header = headers[length] = self._header_bytes(length)
+            header = self._header(length) if length <= MAX_RECORD else None
             if header is None or (crc32c is not None and _U32.unpack_from(header, 8)[0] != length_crc):
                 offset = self._corrupt(offset, length)
                 continue
@@ -126,11 +124,6 @@ class Framer:
         self.offset = offset
         pieces.append((np.asarray(offsets, dtype=np.int64), np.asarray(lengths, dtype=np.int64)))
         return np.concatenate([p[0] for p in pieces]), np.concatenate([p[1] for p in pieces])
-
-    def _header_bytes(self, length: int) -> bytes:
-        prefix = struct.pack("<Q", length)
-        crc = masked_crc(prefix)
-        return prefix + struct.pack("<I", crc if crc is not None else 0)
 
     def _predict(self, offset: int) -> tuple[np.ndarray, np.ndarray] | None:
         """Records from `offset` on, if the file goes on with a cycle of record lengths: the
@@ -188,9 +181,12 @@ class Framer:
         return np.concatenate([f[0] for f in found]), np.concatenate([f[1] for f in found])
 
     def _header(self, length: int) -> bytes:
+        """The 12 header bytes a record of `length` must start with (cached: lengths repeat)."""
         header = self._headers.get(length)
         if header is None:
-            header = self._headers[length] = self._header_bytes(length)
+            prefix = struct.pack("<Q", length)
+            crc = masked_crc(prefix)
+            header = self._headers[length] = prefix + struct.pack("<I", crc if crc is not None else 0)
         return header
 
     def _corrupt(self, offset: int, length: int) -> int:
