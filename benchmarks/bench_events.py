@@ -56,16 +56,11 @@ IMAGE_BYTES = 16_000
 # Building trees
 
 
-def _masked(data: bytes) -> int:
-    import google_crc32c
-
-    crc = google_crc32c.value(data)
-    return (((crc >> 15) | (crc << 17)) + 0xA282EAD8) & 0xFFFFFFFF
-
-
 def _record(payload: bytes) -> bytes:
+    from curvelint.readers.tfrecord import masked_crc
+
     header = struct.pack("<Q", len(payload))
-    return header + struct.pack("<I", _masked(header)) + payload + struct.pack("<I", _masked(payload))
+    return header + struct.pack("<I", masked_crc(header)) + payload + struct.pack("<I", masked_crc(payload))
 
 
 def build_tree(root: Path, runs: int, steps: int, tags: int, histo_bytes: int, image_every: int) -> tuple[int, int]:
