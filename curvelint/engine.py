@@ -155,7 +155,7 @@ class Linter:
             location = Location(_source_for(run, series))
         return Finding(
             run=run.id, code=rule.code, rule=rule.slug, severity=Severity(severity),
-            message=str(v.message), remediation=v.remediation if v.remediation is not None else rule.remediation,
+            message=str(v.message), remediation=v.remediation if v.remediation is not None else rule.remediation_for(run),
             series=series, epochs=None if v.epochs is None else (int(v.epochs[0]), int(v.epochs[1])),
             location=location, evidence=dict(v.evidence),
         )

@@ -75,10 +75,22 @@ class Rule:
     needs: ClassVar[tuple[str, ...]] = ()
     options: ClassVar[Mapping[str, Option]] = {}
     remediation: ClassVar[str]
+    #: The same advice in other frameworks' words, by `curvelint.series.framework` name
+    #: (`lightning`, `pytorch`, `hf`); `remediation` is the Keras one and the fallback.
+    remediations: ClassVar[Mapping[str, str]] = {}
     docs: ClassVar[str]
 
     def check(self, run: Run, opts: SimpleNamespace) -> Iterable[Violation]:
         raise NotImplementedError
+
+    @classmethod
+    def remediation_for(cls, run: Run) -> str:
+        """The remediation in the words of the framework that wrote `run`."""
+        if not cls.remediations:
+            return cls.remediation
+        from curvelint.series import framework
+
+        return cls.remediations.get(framework(run), cls.remediation)
 
     @classmethod
     def default_options(cls) -> SimpleNamespace:

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from curvelint.model import Curve, Run
+from curvelint.model import Curve, Run, keras_name
 
 
 @dataclass(frozen=True)
@@ -136,3 +136,30 @@ def jsonable(x: float) -> float | str:
     if np.isfinite(x):
         return round(x, 10)
     return "NaN" if np.isnan(x) else ("Infinity" if x > 0 else "-Infinity")
+
+
+def logged_name(run: Run, key: str) -> str:
+    """The name the user logged a series under (`val_losses`, `Loss/train`, `valid_loss`), for
+    messages; Keras' TensorBoard tags (`epoch_loss` under `validation/`) read as `val_loss`.
+    The canonical key stays in the finding's `series`."""
+    curve = run.raw(key)
+    if curve is None:
+        return keras_name(key)
+    raw = curve.raw_name.removesuffix(" (epoch mean)")
+    if not raw or raw.startswith("epoch_") or raw == curve.name:
+        return keras_name(key)
+    return raw
+
+
+def framework(run: Run) -> str:
+    """Whose API a remediation should speak: `keras`, `lightning`, `pytorch` (a SummaryWriter
+    event file) or `hf` (Hugging Face Trainer)."""
+    fmt = run.format or ""
+    if fmt.startswith("hf") or "trainer" in fmt:
+        return "hf"
+    if fmt.startswith("lightning"):
+        return "lightning"
+    if fmt == "tensorboard":
+        keras_tags = any(c.raw_name.startswith("epoch_") for c in run.curves)
+        return "keras" if keras_tags else "pytorch"
+    return "keras"

@@ -1,0 +1,320 @@
+"""The statistics every rule speaks: one noise estimate, one trend test, one notion of best, end,
+plateau and scale, computed once per series and cached on the run.
+
+Why one module: verdicts on real curves go wrong in the same few ways (a ratio of two tiny
+losses at a floor, a trend read from three noisy epochs, a validation accuracy that moves in
+steps of 1/45, a learning-rate schedule mistaken for instability). Each primitive here handles
+those once, so every rule judges the same curve the same way and states its magnitudes against
+the same noise.
+
+- `noise`: the epoch-to-epoch scatter, robust to trends and outliers: the MAD of each point's
+  distance from the midpoint of its neighbours, scaled to a standard deviation (for independent
+  noise of s.d. sigma that distance has s.d. sigma*sqrt(1.5)), never below the series'
+  quantum (a metric of a validation set of 45 moves in steps of 1/45).
+- `trend`: Theil-Sen slope (median of pairwise slopes) with a Mann-Kendall rank test, so a trend
+  is "falling" only when its rank statistic says so, not because the last epoch was low.
+- `best`, `end`, `start`, `travel`, `plateau_start`: the values rules compare, taken the same way.
+- `scale`: what a loss difference is measured against: the loss's own starting level, its chance
+  level ln(k) when it starts there, and how far it travelled.
+- `segments`: where the logged learning rate changes (a schedule, a warm restart): curves are
+  not judged across a change the user made on purpose.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from functools import cached_property
+
+import numpy as np
+
+from curvelint.model import Run
+
+#: Above this many points, Theil-Sen uses an evenly strided subsample (pairwise slopes are O(n^2)).
+_MAX_PAIRWISE = 400
+#: Normal-consistency factor of the MAD.
+_MAD_SIGMA = 1.4826
+#: Lowest relative noise assumed for any curve: float32 logs of a perfectly smooth curve are not
+#: infinitely precise, and "100 sigmas" of a noiseless line says nothing.
+MIN_REL_NOISE = 1e-3
+
+METRIC_HIGHER_IS_BETTER = ("accuracy", "acc", "auc", "precision", "recall", "f1", "iou", "dice", "bleu", "rouge",
+                           "map", "r2", "top", "score", "return", "reward", "fscore", "jaccard", "ap", "psnr", "ssim")
+
+
+def higher_is_better(name: str) -> bool:
+    """Losses and errors fall, scores rise: decided from the canonical metric name."""
+    low = name.lower()
+    if any(w in low for w in ("loss", "error", "err", "mae", "mse", "rmse", "mape", "perplexity", "ppl", "wer", "cer",
+                              "nll", "entropy", "distance")):
+        return False
+    return any(w in low for w in METRIC_HIGHER_IS_BETTER)
+
+
+# -- primitives on plain arrays -------------------------------------------------------------------
+
+
+def robust_noise(values: np.ndarray) -> float:
+    """Standard deviation of the epoch-to-epoch scatter around the local trend (0 for < 3 points)."""
+    if values.size < 3:
+        return 0.0
+    resid = values[1:-1] - (values[:-2] + values[2:]) / 2
+    mad = float(np.median(np.abs(resid - np.median(resid))))
+    return _MAD_SIGMA * mad / math.sqrt(1.5)
+
+
+def quantum(values: np.ndarray) -> float:
+    """The step a quantized metric moves in (1/45 for the accuracy of 45 samples), else 0.
+
+    Found as the smallest gap between distinct values when every gap is a near-integer multiple
+    of it; a continuous loss has no such step.
+    """
+    uniq = np.unique(np.round(values, 9))
+    if uniq.size < 3 or uniq.size > 0.5 * values.size:
+        return 0.0
+    gaps = np.diff(uniq)
+    q = float(gaps.min())
+    if q <= 0:
+        return 0.0
+    ratio = gaps / q
+    return q if np.all(np.abs(ratio - np.round(ratio)) < 0.05) else 0.0
+
+
+@dataclass(frozen=True)
+class Trend:
+    """A robust straight-line trend over a window, with its rank-test significance."""
+
+    slope: float  # per epoch (per logged point), in the series' units; Theil-Sen
+    z: float  # Mann-Kendall z: negative = falling
+    p: float  # two-sided p-value of "no trend"
+    points: int
+
+    def falling(self, alpha: float = 0.05) -> bool:
+        return self.slope < 0 and self.z < 0 and self.p < alpha
+
+    def rising(self, alpha: float = 0.05) -> bool:
+        return self.slope > 0 and self.z > 0 and self.p < alpha
+
+
+def trend(values: np.ndarray, x: np.ndarray | None = None) -> Trend:
+    """Theil-Sen slope and Mann-Kendall test of `values` (against `x`, default 0..n-1)."""
+    n = int(values.size)
+    if n < 3:
+        return Trend(0.0, 0.0, 1.0, n)
+    xs = np.arange(n, dtype=np.float64) if x is None else np.asarray(x, dtype=np.float64)
+    ys = values
+    if n > _MAX_PAIRWISE:
+        pick = np.linspace(0, n - 1, _MAX_PAIRWISE).astype(np.int64)
+        xs, ys = xs[pick], ys[pick]
+    i, j = np.triu_indices(xs.size, k=1)
+    dx = xs[j] - xs[i]
+    ok = dx != 0
+    slope = float(np.median((ys[j] - ys[i])[ok] / dx[ok])) if ok.any() else 0.0
+    s = float(np.sign(ys[j] - ys[i]).sum())
+    m = ys.size
+    _, counts = np.unique(ys, return_counts=True)
+    var = (m * (m - 1) * (2 * m + 5) - float(np.sum(counts * (counts - 1) * (2 * counts + 5)))) / 18.0
+    if var <= 0:
+        return Trend(slope, 0.0, 1.0, n)
+    z = (s - math.copysign(1.0, s)) / math.sqrt(var) if s != 0 else 0.0
+    return Trend(slope, z, math.erfc(abs(z) / math.sqrt(2)), n)
+
+
+def chance_classes(loss: float, tolerance: float = 0.03) -> int | None:
+    """k when `loss` is within `tolerance` (relative) of ln(k), the cross-entropy of guessing
+    uniformly among k classes (2..1000); None otherwise."""
+    if not np.isfinite(loss) or loss < math.log(2) * (1 - tolerance):
+        return None
+    k = int(round(math.exp(loss)))
+    if 2 <= k <= 1000 and abs(loss - math.log(k)) <= tolerance * math.log(k):
+        return k
+    return None
+
+
+# -- one series, as analysed ------------------------------------------------------------------
+
+
+@dataclass(eq=False)
+class Profile:
+    """One resolved, finite series of a run with the statistics rules judge it by.
+
+    Indices (`best`, `plateau_start`, ...) are positions in `values`; `epochs[i]` is what a
+    message prints.
+    """
+
+    key: str
+    epochs: np.ndarray
+    values: np.ndarray
+    higher_is_better: bool = False
+
+    def __len__(self) -> int:
+        return int(self.values.size)
+
+    @property
+    def n(self) -> int:
+        return int(self.values.size)
+
+    def _better(self, values: np.ndarray) -> np.ndarray:
+        """Values oriented so that lower is better."""
+        return -values if self.higher_is_better else values
+
+    @cached_property
+    def quantum(self) -> float:
+        return quantum(self.values)
+
+    @cached_property
+    def level(self) -> float:
+        return float(np.median(np.abs(self.values))) if self.n else 0.0
+
+    @cached_property
+    def noise(self) -> float:
+        """Absolute epoch-to-epoch scatter (a standard deviation), at least half a quantum and
+        `MIN_REL_NOISE` of the level."""
+        return max(robust_noise(self.values), self.quantum / 2, MIN_REL_NOISE * self.level)
+
+    @property
+    def rel_noise(self) -> float:
+        return self.noise / self.level if self.level > 0 else 0.0
+
+    @cached_property
+    def best(self) -> int:
+        """Index of the best value (min for losses, max for scores); the first one on ties."""
+        return int(np.argmin(self._better(self.values)))
+
+    @property
+    def best_value(self) -> float:
+        return float(self.values[self.best])
+
+    @property
+    def after_best(self) -> int:
+        """Points logged after the best one."""
+        return self.n - 1 - self.best
+
+    def end(self, tail: int = 3) -> float:
+        """End level: median of the last `tail` points, so one noisy epoch does not decide it."""
+        tail = max(1, min(tail, self.n))
+        return float(np.median(self.values[-tail:]))
+
+    def start(self, head: int = 1) -> float:
+        head = max(1, min(head, self.n))
+        return float(np.median(self.values[:head]))
+
+    @cached_property
+    def travel(self) -> float:
+        """How far the curve improved from its first point to its best (>= 0), or |start| when
+        it never improved: differences small against this are noise at the floor."""
+        gain = float(self._better(self.values[:1])[0] - self._better(self.values[self.best:self.best + 1])[0])
+        return gain if gain > 0 else abs(float(self.values[0]))
+
+    def sigmas(self, difference: float) -> float:
+        """`difference` in units of this curve's noise."""
+        return abs(difference) / self.noise if self.noise > 0 else math.inf
+
+    def worse_than_best(self, value: float) -> float:
+        """How much worse than the best `value` is, in the series' units (>= 0 when worse)."""
+        d = value - self.best_value
+        return -d if self.higher_is_better else d
+
+    def trend(self, start: int = 0, stop: int | None = None) -> Trend:
+        """Trend over values[start:stop] (negative slope = falling values)."""
+        return trend(self.values[start:stop], self.epochs[start:stop])
+
+    def tail_trend(self, window: int) -> Trend:
+        window = max(3, min(window, self.n))
+        return self.trend(self.n - window)
+
+    def plateau_start(self, tolerance: float) -> int:
+        """First index from which every value stays within max(`tolerance` x level, 2 noise) of
+        the end level."""
+        level = self.end()
+        band = max(tolerance * abs(level), 2 * self.noise)
+        outside = np.flatnonzero(np.abs(self.values - level) > band)
+        return int(outside[-1]) + 1 if outside.size else 0
+
+
+# -- a run, as analysed ------------------------------------------------------------------------
+
+
+@dataclass(eq=False)
+class Stats:
+    """The analysed view of one run: a `Profile` per series and run-wide facts, built lazily."""
+
+    run: Run
+
+    def __post_init__(self) -> None:
+        self._profiles: dict[str, Profile | None] = {}
+
+    def profile(self, key: str) -> Profile | None:
+        """The resolved series `key` with its finite points, or None if the run lacks it or has
+        fewer than 2 finite points."""
+        if key not in self._profiles:
+            curve = self.run.get(key)
+            prof = None
+            if curve is not None:
+                ok = np.isfinite(curve.value)
+                if int(ok.sum()) >= 2:
+                    prof = Profile(key, curve.step[ok], curve.value[ok], higher_is_better(curve.name))
+            self._profiles[key] = prof
+        return self._profiles[key]
+
+    def pair(self, a: str, b: str) -> tuple[Profile, Profile] | None:
+        """Two series on the epochs both logged a finite value (None if fewer than 2)."""
+        pa, pb = self.profile(a), self.profile(b)
+        if pa is None or pb is None:
+            return None
+        if np.array_equal(pa.epochs, pb.epochs):
+            return pa, pb
+        common, ia, ib = np.intersect1d(pa.epochs, pb.epochs, assume_unique=True, return_indices=True)
+        if common.size < 2:
+            return None
+        return (Profile(a, common, pa.values[ia], pa.higher_is_better),
+                Profile(b, common, pb.values[ib], pb.higher_is_better))
+
+    @cached_property
+    def loss_scale(self) -> float:
+        """What a loss difference is measured against: the training loss's starting level (the
+        larger of its first two epochs, since Keras' first epoch averages over the random
+        init), or the validation loss's when no training loss is logged."""
+        for key in ("train/loss", "val/loss"):
+            p = self.profile(key)
+            if p is not None and p.n:
+                return float(np.max(np.abs(p.values[:2])))
+        return 0.0
+
+    @cached_property
+    def lr_changes(self) -> np.ndarray:
+        """Epochs at which the logged learning rate changed by more than 1% (a schedule, a
+        ReduceLROnPlateau step, a warm restart); empty when no LR is logged or it is constant."""
+        p = self.profile("train/learning_rate")
+        if p is None or p.n < 2:
+            return np.zeros(0, dtype=np.int64)
+        v = p.values
+        prev = np.abs(v[:-1])
+        changed = np.abs(np.diff(v)) > 0.01 * np.where(prev > 0, prev, 1.0)
+        return p.epochs[1:][changed]
+
+    @cached_property
+    def lr_raised(self) -> np.ndarray:
+        """Epochs at which the logged learning rate went up by more than 10% (warm-up, warm restart)."""
+        p = self.profile("train/learning_rate")
+        if p is None or p.n < 2:
+            return np.zeros(0, dtype=np.int64)
+        v = p.values
+        up = np.diff(v) > 0.1 * np.abs(v[:-1])
+        return p.epochs[1:][up]
+
+    def lr_constant(self) -> bool | None:
+        """True when a logged learning rate never changed, None when none is logged."""
+        p = self.profile("train/learning_rate")
+        if p is None:
+            return None
+        return bool(self.lr_changes.size == 0)
+
+
+def stats(run: Run) -> Stats:
+    """The run's `Stats`, built on first use and kept on the run for every later rule."""
+    cached = run.__dict__.get("_curvelint_stats")
+    if cached is None:
+        cached = Stats(run)
+        run.__dict__["_curvelint_stats"] = cached
+    return cached
