@@ -66,6 +66,8 @@ class Curve:
     lines: np.ndarray | None = None
     source: str | None = None
     raw_name: str = ""
+    #: Fractional epoch of each point where the log is stepped by optimizer step (HF Trainer).
+    epoch: np.ndarray | None = None
 
     def __post_init__(self) -> None:
         self.step = np.asarray(self.step, dtype=np.int64)
@@ -123,6 +125,7 @@ class Curve:
             lines=None if self.lines is None else self.lines[index],
             source=self.source,
             raw_name=self.raw_name,
+            epoch=None if self.epoch is None else self.epoch[index],
         )
 
     def line_of(self, step: int) -> int | None:
@@ -161,6 +164,10 @@ class Run:
     format: str
     curves: list[Curve] = field(default_factory=list)
     problems: list[ReadProblem] = field(default_factory=list)
+    #: What `Curve.step` counts: "epoch", or "step" (global optimizer step, HF Trainer logs).
+    axis: str = "epoch"
+    #: Facts the log states about the run (HF: best_metric, max_steps, num_train_epochs, ...).
+    meta: dict = field(default_factory=dict)
 
     @cached_property
     def _by_key(self) -> dict[str, Curve]:
