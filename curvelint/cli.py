@@ -230,19 +230,15 @@ def _rule(argv: list[str]) -> int:
 
 
 def describe_rule(rule, host=None) -> str:
-    """The text `curvelint rule CODE` prints: header, summary, options, docs."""
+    """The text `curvelint rule CODE` prints: header, summary, measured accuracy, options, docs.
+
+    The accuracy figures (built-in rules only) are read here, not at lint start-up."""
+    from curvelint.catalogue import describe, is_builtin, load_measured
+
     owner = host.owner(rule.code) if host is not None else None
-    lines = [f"# {rule.code} {rule.slug}", "",
-             f"Default severity: {rule.severity.value}" + (f" · from plugin {owner.label}" if owner else ""),
-             f"Summary: {rule.summary}"]
-    if rule.needs:
-        lines.append(f"Needs: {', '.join(rule.needs)}")
-    if rule.options:
-        lines += ["", "## Options", ""]
-        for name, opt in rule.options.items():
-            lines.append(f"- `{name.replace('_', '-')}` (default {opt.default!r}): {opt.help}")
-    lines += ["", rule.docs.strip()]
-    return "\n".join(lines)
+    builtin = is_builtin(rule)
+    return describe(rule, owner.label if owner else None, load_measured() if builtin else None,
+                    show_accuracy=builtin)
 
 
 def _plugins(argv: list[str]) -> int:
