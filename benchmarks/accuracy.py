@@ -12,11 +12,12 @@ Lints `../shared/realworld` (real logs from public repositories, each run labele
 - every false alarm and every miss, by run; every broken fixture expectation.
 
 This is the corpus the rules were calibrated on, so its figures are optimistic: other labeled
-sets score lower. `--write` regenerates the README's "Accuracy" table and the measured
-precision/recall that `curvelint rule SLUG` and `docs/rules.md` show; a test checks both match
-the current code.
+sets score lower. `--write` regenerates the README's "Accuracy" tables, the measured
+precision/recall in `curvelint/accuracy.json` that `curvelint rule SLUG` shows, and
+`docs/rules.md` (rendered by `curvelint.catalogue`); `--check` exits 1 when any of them is out of
+date; tests/test_catalogue.py checks all three match the current code.
 
-    python3 benchmarks/accuracy.py [--realworld DIR] [--write] [--json]
+    python3 benchmarks/accuracy.py [--realworld DIR] [--write | --check] [--json]
 """
 
 from __future__ import annotations
@@ -36,6 +37,9 @@ FIXTURES = REPO / "fixtures"
 README = REPO / "README.md"
 #: Where the per-rule figures are kept for `curvelint rule` and docs/rules.md.
 MEASURED = REPO / "curvelint" / "accuracy.json"
+DOCS = REPO / "docs" / "rules.md"
+#: How the corpus is named in accuracy.json, README and docs when it is the one beside the clone.
+CORPUS_NAME = "../shared/realworld"
 #: A label counts towards the macro recall once the corpus holds this many runs of it.
 MIN_RUNS = 3
 BEGIN, END = "<!-- accuracy:begin -->", "<!-- accuracy:end -->"
@@ -58,9 +62,12 @@ class Result:
     recall: dict[str, tuple[int, int]]  # label -> (found, runs)
     rule_fired: Counter
     rule_right: Counter
+    loud_fired: Counter
+    loud_right: Counter
     rule_recall: dict[str, tuple[int, int]]
     loud: int  # warnings + errors that count
     false_alarms: list[tuple[str, object]]
+    wrong_info: list[tuple[str, object]]
     misses: list[tuple[str, str]]
     healthy_flagged: list[str]
     healthy_runs: int
@@ -110,8 +117,8 @@ def score_realworld(root: Path) -> Result:
 
     recall: dict[str, list[int]] = defaultdict(lambda: [0, 0])
     rule_recall: dict[str, list[int]] = defaultdict(lambda: [0, 0])
-    fired, right = Counter(), Counter()
-    loud, false_alarms, misses, healthy_flagged, shown = 0, [], [], [], []
+    fired, right, loud_fired, loud_right = Counter(), Counter(), Counter(), Counter()
+    loud, false_alarms, wrong_info, misses, healthy_flagged, shown = 0, [], [], [], [], []
     healthy_runs = 0
     for s in scored:
         slugs = {f.rule for f in s.findings}
@@ -137,17 +144,21 @@ def score_realworld(root: Path) -> Result:
             if f.rule in never:
                 continue
             ok = f.rule in fits or bool(fair.get(f.rule, set()) & set(s.labels + s.also))
-            for rule in {f.rule}:
-                fired[rule] += 1
-                right[rule] += ok
+            fired[f.rule] += 1
+            right[f.rule] += ok
             if f.severity.value != "info":
                 loud += 1
+                loud_fired[f.rule] += 1
+                loud_right[f.rule] += ok
                 if not ok:
                     false_alarms.append((s.key, f))
+            elif not ok:
+                wrong_info.append((s.key, f))
         shown.append(len(_shown(s.findings)))
     return Result(
         runs=scored, recall={k: tuple(v) for k, v in recall.items()}, rule_fired=fired, rule_right=right,
-        rule_recall={k: tuple(v) for k, v in rule_recall.items()}, loud=loud, false_alarms=false_alarms,
+        loud_fired=loud_fired, loud_right=loud_right,
+        rule_recall={k: tuple(v) for k, v in rule_recall.items()}, loud=loud, false_alarms=false_alarms, wrong_info=wrong_info,
         misses=misses, healthy_flagged=healthy_flagged, healthy_runs=healthy_runs, shown_per_run=shown,
         fixture_failures=score_fixtures(),
     )
@@ -189,9 +200,12 @@ def measured(result: Result) -> dict[str, dict]:
     for rule in sorted(set(result.rule_fired) | set(result.rule_recall)):
         n = result.rule_fired.get(rule, 0)
         found, runs = result.rule_recall.get(rule, (0, 0))
+        loud = result.loud_fired.get(rule, 0)
         out[rule] = {
             "firings": n,
             "precision": round(result.rule_right[rule] / n, 2) if n else None,
+            "warnings": loud,
+            "warning_precision": round(result.loud_right[rule] / loud, 2) if loud else None,
             "recall": round(found / runs, 2) if runs else None,
             "labeled_runs": runs,
         }
@@ -222,12 +236,35 @@ def summary_table(result: Result) -> str:
     return "\n".join(lines)
 
 
-def rule_table(result: Result) -> str:
+def corpus_name(root: Path) -> str:
+    """`../shared/realworld` for the corpus beside the clone, else the path given."""
+    return CORPUS_NAME if root.resolve() == (REPO.parent / "shared" / "realworld").resolve() else str(root)
+
+
+def unscored(root: Path) -> list[str]:
+    """Rules whose findings LABELS.yaml says never count as false alarms: their firings are not
+    scored, so they have no precision."""
+    import yaml
+
+    spec = yaml.safe_load((root / "LABELS.yaml").read_text())
+    return sorted(spec.get("never_false_alarm") or ())
+
+
+def measured_doc(result: Result, root: Path) -> dict:
+    """What curvelint/accuracy.json holds: the corpus, its size, and the per-rule figures."""
+    return {"corpus": corpus_name(root), "labeled_runs": len(result.runs),
+            "precision_not_scored": unscored(root), "rules": measured(result)}
+
+
+def rule_table(result: Result, not_scored: tuple[str, ...] | list[str] = ()) -> str:
+    """Firings, precision and recall per rule; `n/s` for rules whose firings are not scored."""
     lines = ["| rule | fired | precision | recall (labeled runs) |", "|---|---|---|---|"]
     for rule, m in measured(result).items():
-        p = "-" if m["precision"] is None else f"{m['precision']:.2f}"
+        n, p = (m["firings"], "-" if m["precision"] is None else f"{m['precision']:.2f}")
+        if rule in not_scored:
+            n, p = "n/s", "n/s"
         r = "-" if m["recall"] is None else f"{m['recall']:.2f} ({m['labeled_runs']})"
-        lines.append(f"| {rule} | {m['firings']} | {p} | {r} |")
+        lines.append(f"| {rule} | {n} | {p} | {r} |")
     return "\n".join(lines)
 
 
@@ -239,6 +276,9 @@ def details(result: Result) -> str:
     out = ["False alarms (warning/error whose rule fits none of the run's labels):"]
     for key, f in result.false_alarms:
         out.append(f"  {key}: {f.code} {f.rule} [{f.severity}] {f.message}")
+    out.append("Wrong calls at info severity (they lower the rule's precision, not the false-alarm share):")
+    for key, f in result.wrong_info:
+        out.append(f"  {key}: {f.code} {f.rule} {f.message}")
     out.append("Misses (a label none of whose rules fired):")
     for key, label in result.misses:
         out.append(f"  {key}: {label}")
@@ -249,37 +289,69 @@ def details(result: Result) -> str:
     return "\n".join(out)
 
 
-def readme_block(result: Result) -> str:
-    return f"{BEGIN}\n{summary_table(result)}\n\n{rule_table(result)}\n{END}"
+def readme_block(result: Result, root: Path) -> str:
+    """The README's generated part: which corpus, then the headline, label and rule tables."""
+    lead = (f"Measured on `{corpus_name(root)}`: {len(result.runs)} real training runs from public "
+            "repositories, labeled by eye (`LABELS.yaml`).")
+    return f"{BEGIN}\n{lead}\n\n{summary_table(result)}\n\n{rule_table(result, unscored(root))}\n{END}"
 
 
-def write(result: Result) -> None:
+def outputs(result: Result, root: Path) -> dict[Path, str]:
+    """The text each generated file must hold for this result: README (its accuracy block
+    replaced), curvelint/accuracy.json and docs/rules.md (rendered from that same JSON)."""
+    from curvelint.catalogue import builtin_rules, render
+
+    doc = measured_doc(result, root)
     text = README.read_text()
     start, stop = text.index(BEGIN), text.index(END) + len(END)
-    README.write_text(text[:start] + readme_block(result) + text[stop:])
-    MEASURED.write_text(json.dumps(measured(result), indent=1, sort_keys=True) + "\n")
+    return {
+        README: text[:start] + readme_block(result, root) + text[stop:],
+        MEASURED: json.dumps(doc, indent=1, sort_keys=True) + "\n",
+        DOCS: render(builtin_rules(), doc),
+    }
+
+
+def stale(result: Result, root: Path) -> list[Path]:
+    """The generated files that differ from what this result would write."""
+    return [path for path, text in outputs(result, root).items()
+            if not path.is_file() or path.read_text(encoding="utf-8") != text]
+
+
+def write(result: Result, root: Path) -> None:
+    for path, text in outputs(result, root).items():
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(text, encoding="utf-8")
 
 
 def main(argv: list[str] | None = None) -> int:
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     p.add_argument("--realworld", type=Path, default=DEFAULT_REALWORLD)
-    p.add_argument("--write", action="store_true", help="update README.md's Accuracy table and curvelint/accuracy.json")
-    p.add_argument("--json", action="store_true", help="print the per-rule figures as JSON")
+    mode = p.add_mutually_exclusive_group()
+    mode.add_argument("--write", action="store_true",
+                      help="update README.md's Accuracy tables, curvelint/accuracy.json and docs/rules.md")
+    mode.add_argument("--check", action="store_true", help="exit 1 when one of those files is out of date")
+    p.add_argument("--json", action="store_true", help="print what curvelint/accuracy.json would hold")
     args = p.parse_args(argv)
     if not (args.realworld / "LABELS.yaml").is_file():
         print(f"no LABELS.yaml under {args.realworld}", file=sys.stderr)
         return 2
     result = score_realworld(args.realworld)
     if args.json:
-        print(json.dumps(measured(result), indent=1, sort_keys=True))
+        print(json.dumps(measured_doc(result, args.realworld), indent=1, sort_keys=True))
         return 0
+    if args.check:
+        old = stale(result, args.realworld)
+        for path in old:
+            print(f"{path.relative_to(REPO)} is out of date: run `python3 benchmarks/accuracy.py --write`",
+                  file=sys.stderr)
+        return 1 if old else 0
     print(summary_table(result))
     print()
-    print(rule_table(result))
+    print(rule_table(result, unscored(args.realworld)))
     print()
     print(details(result))
     if args.write:
-        write(result)
+        write(result, args.realworld)
     return 0
 
 
