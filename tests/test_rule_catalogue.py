@@ -1,4 +1,4 @@
-"""The rule catalogue is a public contract (RULES.md): every code and slug exists, with its
+"""The rule catalogue is a public contract (docs/rules.md): every code and slug exists, with its
 default severity, docs sections, a remediation, options with help, and rule cases."""
 
 from __future__ import annotations
@@ -11,7 +11,7 @@ from curvelint.plugins import PluginHost
 from curvelint.rule import DOC_SECTIONS, doc_sections
 from curvelint.testing import load_cases
 
-CATALOGUE = {  # code: (slug, default severity), as RULES.md lists them
+CATALOGUE = {  # code: (slug, default severity), as docs/rules.md lists them
     "LOG001": ("unreadable-log", "error"), "LOG002": ("too-few-epochs", "info"), "LOG003": ("restarted-run", "info"),
     "LOG004": ("no-validation", "info"), "NUM001": ("nan-loss", "error"), "NUM002": ("divergence", "error"),
     "NUM003": ("loss-spike", "warning"), "OPT001": ("no-learning", "error"), "OPT002": ("slow-convergence", "warning"),
