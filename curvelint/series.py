@@ -163,3 +163,21 @@ def framework(run: Run) -> str:
         keras_tags = any(c.raw_name.startswith("epoch_") for c in run.curves)
         return "keras" if keras_tags else "pytorch"
     return "keras"
+
+
+def early_stopping_advice(run: Run, monitor: str, patience: int, mode: str = "min") -> str:
+    """`EarlyStopping` with one patience value, in the words of the framework that wrote `run`;
+    every rule that advises stopping early says the same thing."""
+    fw = framework(run)
+    if fw == "lightning":
+        return (f"`Trainer(callbacks=[EarlyStopping(monitor='{monitor}', mode='{mode}', patience={patience}), "
+                f"ModelCheckpoint(monitor='{monitor}', mode='{mode}')])` keeps the best checkpoint")
+    if fw == "hf":
+        return (f"`TrainingArguments(load_best_model_at_end=True, metric_for_best_model='{monitor}', "
+                f"greater_is_better={mode == 'max'})` with `EarlyStoppingCallback(early_stopping_patience={patience})` "
+                "(the patience counts evaluations)")
+    if fw == "pytorch":
+        return (f"keep the best state (`best = copy.deepcopy(model.state_dict())` whenever {monitor} improves) "
+                f"and stop after {patience} evaluations without improvement")
+    return (f"`keras.callbacks.EarlyStopping(monitor='{monitor}', mode='{mode}', patience={patience}, "
+            "restore_best_weights=True)` keeps the best epoch's weights")

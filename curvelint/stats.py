@@ -42,13 +42,30 @@ METRIC_HIGHER_IS_BETTER = ("accuracy", "acc", "auc", "precision", "recall", "f1"
                            "map", "r2", "top", "score", "return", "reward", "fscore", "jaccard", "ap", "psnr", "ssim")
 
 
-def higher_is_better(name: str) -> bool:
-    """Losses and errors fall, scores rise: decided from the canonical metric name."""
+METRIC_LOWER_IS_BETTER = ("loss", "error", "err", "mae", "mse", "rmse", "mape", "perplexity", "ppl", "wer", "cer",
+                          "nll", "entropy", "distance", "divergence")
+#: Series that are not a measure of fit at all: counters, timings, optimizer state.
+NOT_A_METRIC = ("learning_rate", "lr", "epoch", "step", "time", "runtime", "samples", "second", "grad_norm", "norm",
+                "momentum", "weight_decay", "memory", "flos", "fold", "batch")
+
+
+def metric_direction(name: str) -> str | None:
+    """`min` for losses and errors, `max` for scores, None when the name does not say (a custom
+    column, a counter): decided from the canonical metric name."""
     low = name.lower()
-    if any(w in low for w in ("loss", "error", "err", "mae", "mse", "rmse", "mape", "perplexity", "ppl", "wer", "cer",
-                              "nll", "entropy", "distance")):
-        return False
-    return any(w in low for w in METRIC_HIGHER_IS_BETTER)
+    words = set(low.replace("-", "_").split("_"))
+    if low in NOT_A_METRIC or words & set(NOT_A_METRIC):
+        return None
+    if any(w in low for w in METRIC_LOWER_IS_BETTER):
+        return "min"
+    if any(w in low for w in METRIC_HIGHER_IS_BETTER):
+        return "max"
+    return None
+
+
+def higher_is_better(name: str) -> bool:
+    """Scores rise; losses, errors and anything unknown are treated as falling."""
+    return metric_direction(name) == "max"
 
 
 # -- primitives on plain arrays -------------------------------------------------------------------
@@ -222,6 +239,22 @@ class Profile:
     def tail_trend(self, window: int) -> Trend:
         window = max(3, min(window, self.n))
         return self.trend(self.n - window)
+
+    def first_near_best(self, tolerance: float) -> int:
+        """First index whose value is within max(`tolerance` x |best|, 1 noise) of the best: where
+        the curve effectively got to its best, however long it then hovered there."""
+        band = max(tolerance * abs(self.best_value), self.noise)
+        near = np.flatnonzero(self._better(self.values) <= self._better(np.array([self.best_value]))[0] + band)
+        return int(near[0]) if near.size else self.best
+
+    def patience_to_best(self) -> int:
+        """The smallest EarlyStopping patience that would still have reached the best point: one
+        more than the longest run of points without a new best before it (at least 2)."""
+        better = self._better(self.values[:self.best + 1])
+        record = np.minimum.accumulate(better)
+        improved = np.flatnonzero(np.r_[True, better[1:] < record[:-1]])
+        longest = int(np.max(np.diff(improved)) - 1) if improved.size > 1 else 0
+        return max(2, longest + 1)
 
     def plateau_start(self, tolerance: float) -> int:
         """First index from which every value stays within max(`tolerance` x level, 2 noise) of
