@@ -240,6 +240,20 @@ class Profile:
         window = max(3, min(window, self.n))
         return self.trend(self.n - window)
 
+    def still_improving(self, window: int, min_change: float = 0.05, alpha: float = 0.05) -> bool:
+        """True when the last `window` points (at most half the curve) improve with a significant
+        rank trend **and** the fitted line improves by at least `min_change` of the level over
+        them: a significant but negligible drift at a plateau is not improvement."""
+        window = max(3, min(window, self.n // 2))
+        if self.n < 3:
+            return False
+        t = self.tail_trend(window)
+        if not (t.rising(alpha) if self.higher_is_better else t.falling(alpha)):
+            return False
+        span = float(self.epochs[-1] - self.epochs[-window]) or float(window - 1)
+        level = abs(self.end()) or 1.0
+        return abs(t.slope) * span >= min_change * level
+
     def first_near_best(self, tolerance: float) -> int:
         """First index whose value is within max(`tolerance` x |best|, 1 noise) of the best: where
         the curve effectively got to its best, however long it then hovered there."""
@@ -335,6 +349,20 @@ class Stats:
         v = p.values
         up = np.diff(v) > 0.1 * np.abs(v[:-1])
         return p.epochs[1:][up]
+
+    @cached_property
+    def lr_restarts(self) -> np.ndarray:
+        """Epochs at which a logged learning-rate increase begins (a warm restart, the first step
+        of a warm-up or of a cyclic rise): the `lr_raised` epochs whose previous logged step was
+        not a raise. A rate raised every epoch (an LR range test, a growing schedule) restarts once,
+        where it starts growing."""
+        p = self.profile("train/learning_rate")
+        if p is None or p.n < 2:
+            return np.zeros(0, dtype=np.int64)
+        v = p.values
+        up = np.diff(v) > 0.1 * np.abs(v[:-1])
+        begins = up & ~np.r_[False, up[:-1]]
+        return p.epochs[1:][begins]
 
     def lr_constant(self) -> bool | None:
         """True when a logged learning rate never changed, None when none is logged."""
