@@ -1,64 +1,107 @@
-"""FIT002 premature-stop: training stopped while val loss was still trending down."""
+"""FIT002 premature-stop: the run was stopped early while the validation loss was still improving."""
 
 from __future__ import annotations
 
-import numpy as np
-
 from curvelint.model import Run, Severity
 from curvelint.rule import Option, Rule, Violation
-from curvelint.series import jsonable, num, pct, series
+from curvelint.series import early_stopping_advice, jsonable, logged_name, num, pct
+from curvelint.stats import stats
 
 
 class PrematureStop(Rule):
     code = "FIT002"
     slug = "premature-stop"
-    severity = Severity.WARNING
-    summary = "The run stopped (EarlyStopping-like) while val was still trending down"
+    severity = Severity.INFO
+    summary = "The run was stopped (EarlyStopping-like) while val loss was still trending down"
     needs = ("val/loss",)
     options = {
         "min_epochs": Option(6, "Runs with fewer finite val_loss epochs are not judged."),
         "max_patience": Option(3, "The run ended 1 to this many epochs after its best epoch, as EarlyStopping does."),
-        "window": Option(8, "The trend is fitted over this many final epochs (or a third of the run)."),
-        "min_trend": Option(0.02, "Fitted fall per epoch, relative to the level, that counts as still improving."),
+        "window": Option(8, "The trend is tested over this many epochs up to the best one."),
+        "min_change": Option(0.05, "Over the later half of that window the fitted line must still fall by at least this fraction of the level."),
+        "planned_epochs": Option(None, "How many epochs the run was meant to train (a team can set it per path); "
+                                       "with it, or with a log that states it (Hugging Face `num_train_epochs`), "
+                                       "a stop before it is evidence and the finding is a warning.", type=int),
     }
-    remediation = ("EarlyStopping's patience is too small for this noise level (seed 004): raise it "
-                   "(`EarlyStopping(monitor='val_loss', patience=10, min_delta=1e-4, "
-                   "restore_best_weights=True)`).")
+    remediation = ("EarlyStopping's patience is too small for this curve's noise: raise it, set a small "
+                   "`min_delta` and keep `restore_best_weights=True`.")
+    remediations = {
+        "lightning": "Raise `EarlyStopping(patience=...)` and set a small `min_delta`; keep `ModelCheckpoint(monitor='val_loss')`.",
+        "hf": "Raise `EarlyStoppingCallback(early_stopping_patience=...)` (it counts evaluations) or evaluate more often.",
+        "pytorch": "Wait more evaluations without improvement before stopping, and keep the best state.",
+    }
     docs = """
 ## What it detects
-The run ended 1 to `max_patience` epochs after its best validation loss — the signature of
-`EarlyStopping` — while a straight line fitted to the last `window` epochs of val_loss still
-falls by at least `min_trend` of its level per epoch.
+The run ended 1 to `max_patience` epochs after its best validation loss (the signature of
+`EarlyStopping`) while, up to that best epoch, val_loss was still improving: a significant
+Mann-Kendall trend over the `window` epochs up to it, and a Theil-Sen fall of at least
+`min_change` of its level over the later half of them (a plateau reached early is not
+"still improving").
+
+Ending soon after the best epoch is also what a fixed-length run that is still converging looks
+like, so without evidence that something stopped the run this is an `info`. It is a `warning`
+when the run is known to have stopped before its plan: `planned_epochs` is set, or the log says
+how long the run was meant to be (Hugging Face's `num_train_epochs` in `trainer_state.json`).
 
 ## Why it matters
 EarlyStopping reacted to noise: the epochs without improvement were a wobble in a curve that was
 still going down. The model would have improved with more patience.
 
 ## Remediation
-Raise `patience` (5-10 is typical), set a small `min_delta`, and keep
+Raise `patience` (the finding derives one from the curve), set a small `min_delta`, and keep
 `restore_best_weights=True`.
 
 ## Example
-`training stopped 1 epoch after val_loss's best 0.0171 at epoch 13, while val_loss was still falling 3.2% per epoch over the last 8 epochs`
+`training ended 2 epochs after val_loss's best 0.0246 at epoch 8 (epoch 10 of 20 planned), while val_loss had fallen 54% over the 8 epochs before it (significant: p = 0.001)`
+
+## Known false positives
+A fixed-length run whose last epochs happen to be slightly worse than its best (hence `info`
+without evidence of a stop); a run stopped by hand or by a time limit.
 """
 
     def check(self, run: Run, opts):
-        epochs, val = series(run, "val/loss")
-        n = val.size
-        if n < opts.min_epochs or np.any(val <= 0):
+        val = stats(run).profile("val/loss")
+        if val is None or val.n < opts.min_epochs or val.best_value <= 0:
             return
-        best = int(np.argmin(val))
-        after = n - 1 - best
+        after = val.after_best
         if not 1 <= after <= opts.max_patience:
             return
-        w = min(n, max(opts.window, n // 3))
-        x = np.arange(w)
-        slope = float(np.polyfit(x, np.log(val[-w:]), 1)[0])  # log: a relative rate, any loss scale
-        if -slope < opts.min_trend:
+        # the trend that was still going when it stopped: significant over the `window` epochs up
+        # to the best one, and still steep over the later half of them (not a plateau reached early)
+        start = max(0, val.best + 1 - opts.window)
+        t = val.trend(start, val.best + 1)
+        mid = (start + val.best + 1) // 2
+        recent = val.trend(mid, val.best + 1)
+        fall = -recent.slope * float(val.epochs[val.best] - val.epochs[mid])
+        level = abs(val.best_value)
+        if not t.falling() or fall < opts.min_change * level:
             return
+        plan = _stopped_early(run, int(val.epochs[-1]), opts.planned_epochs)
+        stopped = plan is not None
+        plan = f" ({plan})" if plan else ""
+        best_epoch = int(val.epochs[val.best])
+        name = logged_name(run, "val/loss")
         yield Violation(
-            message=(f"training stopped {after} epoch{'s' if after > 1 else ''} after val_loss's best {num(val[best])} at epoch "
-                     f"{int(epochs[best])}, while val_loss was still falling {pct(-slope)} per epoch over the last {w} epochs"),
-            epochs=(int(epochs[best]), int(epochs[-1])), series=("val/loss",),
-            evidence={"best_epoch": int(epochs[best]), "epochs_after_best": after, "trend_per_epoch": jsonable(slope)},
+            message=(f"training ended {after} epoch{'s' if after > 1 else ''} after {name}'s best {num(val.best_value)} "
+                     f"at epoch {best_epoch}{plan}, while {name} had fallen {pct(fall / level)} over the "
+                     f"{val.best - mid} epochs before it (trend over {val.best + 1 - start} epochs: p = {t.p:.2g})"),
+            epochs=(best_epoch, int(val.epochs[-1])), series=("val/loss",),
+            severity=Severity.WARNING if stopped else None,
+            remediation=(f"If EarlyStopping ended it, its patience ({after} or less) is too small for this curve's noise: "
+                         f"{early_stopping_advice(run, name, max(2 * after + 1, 5))}, with a small `min_delta`."),
+            evidence={"best_epoch": best_epoch, "epochs_after_best": after, "trend_per_epoch": jsonable(t.slope),
+                      "trend_p": jsonable(t.p), "stopped_early": stopped},
         )
+
+
+def _stopped_early(run: Run, last: int, planned: int | None) -> str | None:
+    """Why we know the run stopped before its plan (`epoch 10 of 20 planned`), or None: the
+    `planned_epochs` option, or a log that states its plan (Hugging Face `num_train_epochs`)."""
+    if planned is not None:
+        return f"epoch {last + 1} of {planned} planned" if last + 1 < planned else None
+    meta = run.meta or {}
+    try:
+        wanted, reached = float(meta["num_train_epochs"]), float(meta["epoch"])
+    except (KeyError, TypeError, ValueError):
+        return None
+    return f"epoch {reached:g} of {wanted:g} planned" if reached < wanted - 1e-6 else None
