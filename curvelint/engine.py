@@ -1,7 +1,8 @@
 """The engine: discover runs, read them, run every selected rule, collect a `Report`.
 
 A rule that raises becomes an INT001 finding for that run and the other rules still run; a rule
-whose needed series a run lacks is skipped for that run.
+whose needed series a run lacks is skipped for that run. Once all rules ran on a run, findings
+that another one explains are linked to it (`curvelint.explain`).
 """
 
 from __future__ import annotations
@@ -9,6 +10,7 @@ from __future__ import annotations
 import os
 import traceback
 from dataclasses import dataclass
+from functools import cached_property
 from typing import Any, Callable, Iterable, Mapping
 
 from curvelint.assemble import assemble
@@ -26,6 +28,7 @@ from curvelint.config import (
     resolve_selection,
 )
 from curvelint.discover import discover
+from curvelint.explain import explains_map, link
 from curvelint.model import Finding, LintError, Location, Report, Run, Severity
 from curvelint.plugins import PluginHost
 from curvelint.rule import Rule, Violation
@@ -55,6 +58,10 @@ class Linter:
     @property
     def _slugs(self) -> dict[str, str]:
         return _slugs_of(self.host)
+
+    @cached_property
+    def _explains(self) -> dict[str, frozenset[str]]:
+        return explains_map(self.host.rules)
 
     # -- whole trees ---------------------------------------------------------------------------
 
@@ -135,6 +142,8 @@ class Linter:
                     findings.append(_internal_error(run, rule_cls, exc))
                 continue
             findings.extend(made)
+        # after selection and per-path ignores: a root that was not run explains nothing
+        link(findings, self._explains, self.enabled)
         return findings
 
     def _finding(self, run: Run, rule: type[Rule], v: Violation, settings: RuleSettings) -> Finding:

@@ -217,7 +217,13 @@ class Location:
 
 @dataclass
 class Finding:
-    """One verdict of one rule on one run, with the numbers behind it."""
+    """One verdict of one rule on one run, with the numbers behind it.
+
+    `explained_by` is the code of the finding on the same run that explains this one (its rule
+    declares `Rule.explains`); reporters fold this finding under that root. `explains` holds the
+    findings this one is the root of, so reporters can fold them without re-deriving the links.
+    Both are set by the engine after all rules ran on the run.
+    """
 
     run: str
     code: str
@@ -229,6 +235,8 @@ class Finding:
     epochs: tuple[int, int] | None = None
     location: Location | None = None
     evidence: dict[str, Any] = field(default_factory=dict)
+    explained_by: str | None = None
+    explains: list[Finding] = field(default_factory=list, repr=False, compare=False)
 
     def sort_key(self) -> tuple:
         first = self.epochs[0] if self.epochs else -1

@@ -66,6 +66,12 @@ class Rule:
 
     `needs` lists the epoch-level series keys (`train/loss`, `val/loss`, ...) the rule cannot
     work without; the engine skips the rule on runs that lack any of them.
+
+    `explains` lists rules (slugs or codes, built-in or from any plugin) whose findings are
+    symptoms of this rule's finding, so the user sees one problem instead of five: when both
+    fire on one run with overlapping epochs (or either has no epoch range), the engine sets the
+    other finding's `explained_by` to this rule's code and reporters show it as `also: CODE`
+    under this one. Names of rules that are not loaded are ignored.
     """
 
     code: ClassVar[str]
@@ -73,6 +79,7 @@ class Rule:
     severity: ClassVar[Severity]
     summary: ClassVar[str]
     needs: ClassVar[tuple[str, ...]] = ()
+    explains: ClassVar[tuple[str, ...]] = ()
     options: ClassVar[Mapping[str, Option]] = {}
     remediation: ClassVar[str]
     #: The same advice in other frameworks' words, by `curvelint.series.framework` name
@@ -114,6 +121,8 @@ class Rule:
         for name, opt in cls.options.items():
             if not isinstance(opt, Option):
                 problems.append(f"option {name!r} is not a curvelint.rule.Option")
+        if not isinstance(cls.explains, tuple) or not all(isinstance(x, str) for x in cls.explains):
+            problems.append("explains is not a tuple of rule slugs or codes")
         return problems
 
 
