@@ -39,7 +39,9 @@ def test_json_contract(tree):
     assert runs["overfit"] == {"id": "overfit", "format": "keras-csv", "sources": ["runs/overfit/training.log"],
                                "epochs": 12, "series": ["train/accuracy", "train/loss", "val/accuracy", "val/loss"]}
     gen = next(f for f in out["findings"] if f["code"] == "GEN001")
-    assert set(gen) == {"run", "code", "rule", "severity", "message", "remediation", "series", "epochs", "location", "evidence"}
+    assert set(gen) == {"run", "code", "rule", "severity", "message", "remediation", "series", "epochs", "location", "evidence",
+                        "explained_by"}
+    assert gen["explained_by"] is None
     assert gen["rule"] == "overfitting" and gen["severity"] == "warning" and gen["series"] == ["val/loss", "train/loss"]
     # val_loss minimum 0.6 at epoch 4 (CSV line 6), last epoch 11
     assert gen["epochs"] == [4, 11]

@@ -67,7 +67,24 @@ def test_github_annotations_escape_and_cap(hostile_report):
             assert ":" not in value and "," not in value
     levels = [line.split(" ")[0] for line in out.splitlines()]
     assert levels.count("::error") <= 10 and levels.count("::warning") <= 10
-    assert any("more findings not annotated" in line for line in out.splitlines())
+
+
+def test_github_caps_annotations_per_level_counting_folded_findings():
+    # 12 problems of one level, each a root warning explaining an info finding: 10 annotated; the
+    # 2 left out hold 4 findings (2 warning, 2 info), and the notice counts every one of them
+    runs = [Run(id=f"run{i:02}", sources=[f"run{i:02}/training.log"], format="keras-csv") for i in range(12)]
+    findings = []
+    for r in runs:
+        root = Finding(r.id, "GEN001", "overfitting", Severity.WARNING, "rose", location=Location(r.sources[0], 3))
+        child = Finding(r.id, "FIT001", "wasted-epochs", Severity.INFO, "wasted", explained_by="GEN001")
+        root.explains.append(child)
+        findings += [root, child]
+    out = Linter.create().host.reporters["github"].render(Report(runs=runs, findings=findings), Context())
+    lines = out.splitlines()
+    assert [line.split(" ")[0] for line in lines].count("::warning") == 10
+    assert not any(line.startswith("::notice file=") for line in lines)  # explained findings get no annotation
+    assert lines[-1] == ("::notice title=curvelint::4 more findings not annotated (2 warning, 2 info); "
+                         "see the job log or the markdown summary")
 
 
 def test_workflow_escaping_rules():

@@ -2,13 +2,14 @@
 
 GitHub shows at most 10 annotations of each level per step, so curvelint emits at most 10 per
 level and one notice saying how many more there are. Messages and properties are escaped as the
-workflow-command syntax requires.
+workflow-command syntax requires. A finding that explains others is one annotation saying
+`also: CODES`; the findings it explains get none of their own.
 """
 
 from __future__ import annotations
 
 from curvelint.model import Report, Severity
-from curvelint.reporters.base import Context, Reporter
+from curvelint.reporters.base import Context, Reporter, fold
 from curvelint.reporters.escape import workflow_data, workflow_property
 
 PER_LEVEL = 10
@@ -22,9 +23,11 @@ class GithubReporter(Reporter):
         lines: list[str] = []
         shown = {s: 0 for s in Severity}
         hidden = {s: 0 for s in Severity}
-        for f in report.findings:
+        for problem in fold(report.findings):
+            f = problem.finding
             if shown[f.severity] >= PER_LEVEL:
-                hidden[f.severity] += 1
+                for g in problem.findings:
+                    hidden[g.severity] += 1
                 continue
             shown[f.severity] += 1
             props = []
@@ -33,7 +36,8 @@ class GithubReporter(Reporter):
                 if f.location.line:
                     props.append(f"line={f.location.line}")
             props.append(f"title={workflow_property(f'curvelint {f.code} {f.rule} ({f.run})')}")
-            message = f"{f.message}\n→ {f.remediation}" if f.remediation else f.message
+            message = "\n".join([f.message, *([problem.also] if problem.also else []),
+                                 *([f"→ {f.remediation}"] if f.remediation else [])])
             lines.append(f"::{_COMMAND[f.severity]} {','.join(props)}::{workflow_data(message)}")
         more = {s: n for s, n in hidden.items() if n}
         if more:

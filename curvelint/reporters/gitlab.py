@@ -1,11 +1,15 @@
-"""`--format gitlab`: GitLab Code Quality report (the `codequality` artifact)."""
+"""`--format gitlab`: GitLab Code Quality report (the `codequality` artifact).
+
+Every finding is an issue (the widget counts them); the description of one that another
+explains names its root, and the root's says `also: CODES`.
+"""
 
 from __future__ import annotations
 
 import json
 
 from curvelint.model import Report, Severity
-from curvelint.reporters.base import Context, Reporter
+from curvelint.reporters.base import Context, Reporter, relation
 from curvelint.reporters.fingerprint import fingerprint
 
 _SEVERITY = {Severity.ERROR: "critical", Severity.WARNING: "major", Severity.INFO: "info"}
@@ -26,7 +30,7 @@ class GitlabReporter(Reporter):
             seen.add(fp)
             path = f.location.path if f.location else f.run
             issues.append({
-                "description": f"{f.code} {f.message} [{f.run}]",
+                "description": f"{f.code} {f.message} [{f.run}]" + (f" ({relation(f)})" if relation(f) else ""),
                 "check_name": f"{f.code} {f.rule}",
                 "fingerprint": fp,
                 "severity": _SEVERITY[f.severity],

@@ -1,7 +1,8 @@
 """`--format html`: one self-contained page with a plot per run and its findings beneath.
 
 Plots are PNGs embedded as data URIs, styles are inline: the file opens offline and loads
-nothing from the network. Every name from a log is HTML-escaped.
+nothing from the network. Every name from a log is HTML-escaped. A finding that explains
+others is one row with `also: CODES` and its remediation; the findings it explains get no row.
 """
 
 from __future__ import annotations
@@ -9,8 +10,8 @@ from __future__ import annotations
 import base64
 
 from curvelint._version import __version__
-from curvelint.model import Finding, Report
-from curvelint.reporters.base import Context, Reporter
+from curvelint.model import Report
+from curvelint.reporters.base import Context, Problem, Reporter, fold
 from curvelint.reporters.escape import html as esc
 
 _STYLE = """
@@ -27,13 +28,14 @@ _CHECK = ("<script>window.addEventListener('load',function(){var n=0,i=document.
           "document.body.setAttribute('data-plots-loaded',n);});</script>")
 
 
-def _finding_row(f: Finding) -> str:
+def _finding_row(p: Problem) -> str:
+    f = p.finding
     where = ""
     if f.location is not None:
         where = esc(f.location.path + (f":{f.location.line}" if f.location.line else ""))
     epochs = f"{f.epochs[0]}–{f.epochs[1]}" if f.epochs else ""
     return (f'<tr><td class="{f.severity.value}">{f.severity.value}</td><td><b>{esc(f.code)}</b> {esc(f.rule)}</td>'
-            f"<td>{esc(f.message)}<details><summary>how to fix</summary>{esc(f.remediation)}</details></td>"
+            f"<td>{esc(f.message)}{f'<br><i>{esc(p.also)}</i>' if p.also else ''}<details><summary>how to fix</summary>{esc(f.remediation)}</details></td>"
             f"<td>{epochs}</td><td>{where}</td></tr>")
 
 
@@ -48,14 +50,14 @@ def render_html(report: Report, plot) -> str:
              f"<h1>curvelint report</h1><p class=meta>{len(report.runs)} runs · {len(report.findings)} findings "
              f"({counts['error']} error, {counts['warning']} warning, {counts['info']} info) · curvelint {esc(__version__)}</p>"]
     for run in report.runs:
-        findings = by_run.get(run.id, [])
-        png = base64.b64encode(plot(run, findings)).decode("ascii")
+        problems = fold(by_run.get(run.id, []))
+        png = base64.b64encode(plot(run, [p.finding for p in problems])).decode("ascii")
         parts.append(f'<section class="run"><h2>{esc(run.id)}</h2>'
                      f"<p class=meta>{esc(run.format)} · {run.epochs} epochs · {esc(', '.join(run.sources))}</p>"
                      f'<figure><img alt="curves of {esc(run.id)}" src="data:image/png;base64,{png}"></figure>')
-        if findings:
+        if problems:
             parts.append("<table><tr><th>severity</th><th>rule</th><th>finding</th><th>epochs</th><th>where</th></tr>"
-                         + "".join(_finding_row(f) for f in sorted(findings, key=lambda f: -f.severity.rank)) + "</table>")
+                         + "".join(_finding_row(p) for p in sorted(problems, key=lambda p: -p.finding.severity.rank)) + "</table>")
         else:
             parts.append("<p>No findings.</p>")
         parts.append("</section>")

@@ -22,7 +22,7 @@ def finding_dict(f: Finding) -> dict[str, Any]:
         "message": f.message, "remediation": f.remediation, "series": list(f.series),
         "epochs": None if f.epochs is None else list(f.epochs),
         "location": None if f.location is None else {"path": f.location.path, "line": f.location.line},
-        "evidence": f.evidence,
+        "evidence": f.evidence, "explained_by": f.explained_by,
     }
 
 

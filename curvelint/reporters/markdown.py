@@ -3,13 +3,14 @@
 A summary line, one section per run with findings (a table, sparklines of loss and val_loss,
 remediations in collapsible blocks) and the hidden `<!-- curvelint -->` marker the sticky
 comment is found by. GitHub refuses comments over 65,536 characters, so detail is dropped
-lowest severity first and the body says how much was left out.
+lowest severity first and the body says how much was left out. A finding that explains others
+is one row with `also: CODES` and one remediation; the findings it explains get no row.
 """
 
 from __future__ import annotations
 
 from curvelint.model import Finding, Report, Run, Severity
-from curvelint.reporters.base import Context, Reporter
+from curvelint.reporters.base import Context, Problem, Reporter, count_problems, fold
 from curvelint.reporters.escape import markdown as md
 from curvelint.reporters.sparkline import loss_sparklines
 
@@ -24,16 +25,18 @@ def _location(f: Finding) -> str:
     return md(f.location.path + (f":{f.location.line}" if f.location.line else ""))
 
 
-def _run_section(run: Run, findings: list[Finding], detailed: bool) -> str:
+def _run_section(run: Run, problems: list[Problem], detailed: bool) -> str:
     lines = [f"### {md(run.id)}", "",
              f"{md(run.format)} · {run.epochs} epochs · " + " · ".join(
                  f"`{name}` {spark}" for name, spark in loss_sparklines(run)), ""]
     lines += ["| severity | rule | finding | where |", "|---|---|---|---|"]
-    for f in findings:
-        lines.append(f"| {_ICON[f.severity]} | `{f.code}` {md(f.rule)} | {md(f.message)} | {_location(f)} |")
+    for p in problems:
+        f = p.finding
+        also = f"<br>_{md(p.also)}_" if p.also else ""
+        lines.append(f"| {_ICON[f.severity]} | `{f.code}` {md(f.rule)} | {md(f.message)}{also} | {_location(f)} |")
     if detailed:
         lines.append("")
-        for f in findings:
+        for f in (p.finding for p in problems):
             lines += [f"<details><summary>{f.code} {md(f.rule)}: how to fix</summary>", "", md(f.remediation), "", "</details>"]
     return "\n".join(lines) + "\n"
 
@@ -47,11 +50,15 @@ class MarkdownReporter(Reporter):
 
 def render_markdown(report: Report, limit: int = MAX_CHARS) -> str:
     counts = report.counts()
-    by_run = report.by_run()
+    by_run = {rid: fold(fs) for rid, fs in report.by_run().items()}
     if report.findings:
-        head = (f"**curvelint**: {len(report.findings)} finding{'s' if len(report.findings) != 1 else ''} in "
-                f"{len(by_run)} of {len(report.runs)} runs — {counts['error']} error, {counts['warning']} warning, "
-                f"{counts['info']} info")
+        n, problems = len(report.findings), count_problems(report.findings)
+        severities = f"{counts['error']} error, {counts['warning']} warning, {counts['info']} info"
+        if problems == n:
+            head = f"**curvelint**: {n} finding{'s' if n != 1 else ''} in {len(by_run)} of {len(report.runs)} runs — {severities}"
+        else:
+            head = (f"**curvelint**: {problems} problem{'s' if problems != 1 else ''} ({n} findings: {severities}) "
+                    f"in {len(by_run)} of {len(report.runs)} runs")
     else:
         head = f"**curvelint**: no findings in {len(report.runs)} runs ✅"
     errors = [f"- {md(e.path)}: {md(e.message)}" for e in report.errors]
@@ -60,8 +67,8 @@ def render_markdown(report: Report, limit: int = MAX_CHARS) -> str:
     # findings; finally only the counts. Say what was left out.
     plans = [(None, True), (None, False), (Severity.INFO, False), (Severity.WARNING, False)]
     for dropped, detailed in plans:
-        kept = {rid: [f for f in fs if dropped is None or f.severity.rank > dropped.rank] for rid, fs in by_run.items()}
-        left_out = sum(len(fs) for fs in by_run.values()) - sum(len(fs) for fs in kept.values())
+        kept = {rid: [p for p in ps if dropped is None or p.finding.severity.rank > dropped.rank] for rid, ps in by_run.items()}
+        left_out = len(report.findings) - sum(len(p.findings) for ps in kept.values() for p in ps)
         sections = [_run_section(run, kept[run.id], detailed) for run in report.runs if kept.get(run.id)]
         body = _assemble(head, sections, errors, left_out, detailed)
         if len(body) <= limit:

@@ -1,11 +1,15 @@
-"""`--format rdjson`: reviewdog's diagnostic format, for `reviewdog -f=rdjson`."""
+"""`--format rdjson`: reviewdog's diagnostic format, for `reviewdog -f=rdjson`.
+
+Every finding is a diagnostic; the message of one that another explains names its root, and the
+root's says `also: CODES`.
+"""
 
 from __future__ import annotations
 
 import json
 
 from curvelint.model import Report, Severity
-from curvelint.reporters.base import Context, Reporter
+from curvelint.reporters.base import Context, Reporter, relation
 
 _SEVERITY = {Severity.ERROR: "ERROR", Severity.WARNING: "WARNING", Severity.INFO: "INFO"}
 
@@ -16,7 +20,8 @@ class RdjsonReporter(Reporter):
     def render(self, report: Report, ctx: Context) -> str:
         diagnostics = []
         for f in report.findings:
-            d = {"message": f"{f.message} [{f.run}]", "severity": _SEVERITY[f.severity],
+            note = relation(f)
+            d = {"message": f"{f.message} [{f.run}]" + (f" ({note})" if note else ""), "severity": _SEVERITY[f.severity],
                  "code": {"value": f"{f.code} {f.rule}"}}
             if f.location is not None:
                 loc = {"path": f.location.path}

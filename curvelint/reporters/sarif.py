@@ -1,6 +1,8 @@
 """`--format sarif`: SARIF 2.1.0 for code-scanning dashboards (GitHub code scanning, Azure DevOps).
 
-Rules carry their full documentation; results carry stable fingerprints.
+Rules carry their full documentation; results carry stable fingerprints. Every finding is a
+result; one that another explains has `properties.explainedBy` (the root's code) and points to
+the root instead of repeating a remediation, and the root's message says `also: CODES`.
 """
 
 from __future__ import annotations
@@ -10,7 +12,7 @@ from typing import Any
 
 from curvelint._version import __version__
 from curvelint.model import Report, Severity
-from curvelint.reporters.base import Context, Reporter
+from curvelint.reporters.base import Context, Reporter, relation
 from curvelint.reporters.fingerprint import fingerprint
 from curvelint.rule import doc_sections
 
@@ -39,13 +41,17 @@ def report_sarif(report: Report, rules: dict[str, Any]) -> dict[str, Any]:
     index = {r["id"]: i for i, r in enumerate(rule_list)}
     results = []
     for f in report.findings:
+        # one remediation per problem: the root's; an explained result points to it
+        fix = f"The fix is {f.explained_by}'s, on the same run." if f.explained_by else f.remediation
+        text = "\n".join(part for part in (f"{f.message} [{f.run}]", relation(f), fix) if part)
         result: dict[str, Any] = {
             "ruleId": f.code,
             "level": _LEVEL[f.severity],
-            "message": {"text": f"{f.message} [{f.run}]\n{f.remediation}".strip()},
+            "message": {"text": text},
             "partialFingerprints": {"curvelint/v1": fingerprint(f)},
             "properties": {"run": f.run, "series": list(f.series),
-                           **({"epochs": list(f.epochs)} if f.epochs else {})},
+                           **({"epochs": list(f.epochs)} if f.epochs else {}),
+                           **({"explainedBy": f.explained_by} if f.explained_by else {})},
         }
         if f.code in index:
             result["ruleIndex"] = index[f.code]

@@ -1,7 +1,9 @@
 """`--format text` (default): findings grouped per run, for a person at a terminal.
 
 On a terminal (and without NO_COLOR) severities are coloured with rich and each run gets a
-sparkline of loss and val_loss; piped output stays plain text.
+sparkline of loss and val_loss; piped output stays plain text. A finding that explains others
+is printed once with `also: CODES` and its remediation; the findings it explains are not
+printed, but the summary counts them.
 """
 
 from __future__ import annotations
@@ -10,7 +12,7 @@ import io
 from collections import Counter
 
 from curvelint.model import Report, Severity
-from curvelint.reporters.base import Context, Reporter
+from curvelint.reporters.base import Context, Reporter, count_problems, fold
 from curvelint.reporters.sparkline import loss_sparklines
 
 _STYLE = {Severity.ERROR: "bold red", Severity.WARNING: "yellow", Severity.INFO: "cyan"}
@@ -44,12 +46,15 @@ class TextReporter(Reporter):
                     sparks = loss_sparklines(run)
                     if sparks:
                         lines.append([("  ", "")] + [seg for name, spark in sparks for seg in ((f"{name} ", "dim"), (f"{spark}  ", "blue"))])
-                for f in findings:
+                for problem in fold(findings):
+                    f = problem.finding
                     lines.append([("  ", ""), (f"{f.severity.value:<7} ", _STYLE[f.severity]), (f.code, "bold"),
                                   (f" {f.message}  ", ""), (f"[{f.rule}]", "dim")])
                     if f.location is not None:
                         where = f.location.path + (f":{f.location.line}" if f.location.line else "")
                         lines.append([(f"          at {where}", "dim")])
+                    if problem.also:
+                        lines.append([(f"          {problem.also}", "")])
                     if f.remediation:
                         lines.append([(f"          → {f.remediation}", "")])
                 lines.append([])
@@ -59,9 +64,14 @@ class TextReporter(Reporter):
         counts = report.counts()
         if report.findings:
             runs_with = len({f.run for f in report.findings})
-            lines.append([(f"Found {_plural(len(report.findings), 'finding')} in {_plural(runs_with, 'run')} of "
-                           f"{len(report.runs)} linted ({counts['error']} error, {counts['warning']} warning, "
-                           f"{counts['info']} info).", "bold")])
+            severities = f"{counts['error']} error, {counts['warning']} warning, {counts['info']} info"
+            problems = count_problems(report.findings)
+            if problems == len(report.findings):
+                found = f"{_plural(len(report.findings), 'finding')} in {_plural(runs_with, 'run')} of {len(report.runs)} linted ({severities})"
+            else:  # severities are of all findings: each one counts for the exit status
+                found = (f"{_plural(problems, 'problem')} ({_plural(len(report.findings), 'finding')}: {severities}) "
+                         f"in {_plural(runs_with, 'run')} of {len(report.runs)} linted")
+            lines.append([(f"Found {found}.", "bold")])
         else:
             lines.append([(f"All checks passed: {_plural(len(report.runs), 'run')} linted, no findings.", "bold green")])
         if not ctx.color:
