@@ -6,57 +6,72 @@ import numpy as np
 
 from curvelint.model import Run, Severity
 from curvelint.rule import Option, Rule, Violation
-from curvelint.series import jsonable, num, series, tail_median
+from curvelint.series import early_stopping_advice, jsonable, logged_name, num, pct
+from curvelint.stats import stats
 
 
 class WastedEpochs(Rule):
     code = "FIT001"
     slug = "wasted-epochs"
     severity = Severity.INFO
-    summary = "The run went on long after the best val epoch"
+    summary = "The run went on long after validation loss reached its best level"
     needs = ("val/loss",)
+    explains = ("val-plateau",)
     options = {
-        "max_fraction_after": Option(0.4, "Share of the run after the best epoch above which it fires."),
-        "min_epochs_after": Option(5, "At least this many epochs after the best."),
-        "min_worse": Option(0.02, "The end level must be at least this fraction above the best (else it is a flat finish)."),
+        "max_fraction_after": Option(0.6, "Share of the run after val_loss first reached its best level above which it fires."),
+        "min_epochs_after": Option(5, "At least this many epochs after it."),
+        "near_best": Option(0.02, "Reached its best level: within this fraction of the minimum."),
     }
-    remediation = ("Stop at the best epoch: `EarlyStopping(monitor='val_loss', patience=5, "
-                   "restore_best_weights=True)` or keep the best weights with "
-                   "`ModelCheckpoint(save_best_only=True)` (seeds 000, 001).")
+    remediation = ("Stop where the best level was reached: `keras.callbacks.EarlyStopping(monitor='val_loss', "
+                   "patience=N, restore_best_weights=True)`, or keep the best weights with "
+                   "`ModelCheckpoint(save_best_only=True)`, and lower `epochs`.")
+    remediations = {
+        "lightning": "Add `EarlyStopping(monitor='val_loss')` and `ModelCheckpoint(monitor='val_loss')`, and lower `max_epochs`.",
+        "hf": "Set `load_best_model_at_end=True` with `EarlyStoppingCallback`, and lower `num_train_epochs`.",
+        "pytorch": "Keep the best validation state, stop after a few epochs without improvement, and lower the epoch budget.",
+    }
     docs = """
 ## What it detects
-The best validation loss came at an epoch after which more than `max_fraction_after` of the run
-(and at least `min_epochs_after` epochs) followed without beating it, with the end level at least
-`min_worse` above the best.
+Validation loss first came within `near_best` (2%) of its minimum
+at an epoch after which more than `max_fraction_after` of the run (and at least
+`min_epochs_after` epochs) followed: the rest of the run bought at most 2%.
 
 ## Why it matters
-Those epochs cost compute and produced a worse model; unless the best weights were
-checkpointed, the model saved at the end is not the best one the run had.
+Those epochs cost compute and, unless the best weights were checkpointed, the model saved at the
+end is not the best one the run had.
 
 ## Remediation
-EarlyStopping with `restore_best_weights=True`, or ModelCheckpoint with `save_best_only=True`,
-and an epoch budget closer to where the best epoch falls.
+EarlyStopping with `restore_best_weights=True` (the finding derives a patience from the curve),
+or ModelCheckpoint with `save_best_only=True`, and an epoch budget closer to where the best
+level was reached.
 
 ## Example
-`the best val_loss 0.343 came at epoch 1; the 58 epochs after it (97% of the run) never beat it`
+`val_loss reached 0.62 (within 2% of its minimum 0.611) at epoch 24; the 175 epochs after it (88% of the run) bought at most 2%`
+
+## Known false positives
+A run meant to go on (a schedule that needs its full length, a fixed budget for a comparison);
+a validation loss that plateaus while the metric that matters still improves.
 """
 
     def check(self, run: Run, opts):
-        epochs, val = series(run, "val/loss")
-        n = val.size
-        if n < opts.min_epochs_after + 2:
+        val = stats(run).profile("val/loss")
+        if val is None or val.n < opts.min_epochs_after + 2 or val.best_value <= 0:
             return
-        best = int(np.argmin(val))
-        after = n - 1 - best
-        if after < opts.min_epochs_after or after / n <= opts.max_fraction_after:
+        near = np.flatnonzero(val.values <= val.best_value * (1 + opts.near_best))
+        reached = int(near[0])
+        after = val.n - 1 - reached
+        if after < opts.min_epochs_after or after / val.n <= opts.max_fraction_after:
             return
-        end = tail_median(val, 3)
-        if val[best] <= 0 or end < val[best] * (1 + opts.min_worse):
-            return
+        name = logged_name(run, "val/loss")
+        epoch = int(val.epochs[reached])
+        got = float(val.values[reached])
+        patience = val.patience_to_best() if val.best == reached else 2
         yield Violation(
-            message=(f"the best val_loss {num(val[best])} came at epoch {int(epochs[best])}; the {after} epochs after it "
-                     f"({after / n:.0%} of the run) never beat it"),
-            epochs=(int(epochs[best]), int(epochs[-1])), series=("val/loss",),
-            evidence={"best_epoch": int(epochs[best]), "best_val_loss": jsonable(val[best]), "epochs_after_best": after,
-                      "fraction_after": jsonable(after / n)},
+            message=(f"{name} reached {num(got)} (within {pct(max(got / val.best_value - 1, 0))} of its minimum "
+                     f"{num(val.best_value)}) at epoch {epoch}; the {after} epochs after it ({after / val.n:.0%} of the "
+                     f"run) bought at most that"),
+            epochs=(epoch, int(val.epochs[-1])), series=("val/loss",),
+            remediation=f"Stop near epoch {epoch}: {early_stopping_advice(run, name, patience)}, and lower the epoch budget.",
+            evidence={"best_epoch": int(val.epochs[val.best]), "reached_epoch": epoch, "best_val_loss": jsonable(val.best_value),
+                      "epochs_after_best": after, "fraction_after": jsonable(after / val.n)},
         )
