@@ -140,7 +140,7 @@ def trend(values: np.ndarray, x: np.ndarray | None = None) -> Trend:
 def chance_classes(loss: float, tolerance: float = 0.03) -> int | None:
     """k when `loss` is within `tolerance` (relative) of ln(k), the cross-entropy of guessing
     uniformly among k classes (2..1000); None otherwise."""
-    if not np.isfinite(loss) or loss < math.log(2) * (1 - tolerance):
+    if not np.isfinite(loss) or not math.log(2) * (1 - tolerance) <= loss <= math.log(1000) * (1 + tolerance):
         return None
     k = int(round(math.exp(loss)))
     if 2 <= k <= 1000 and abs(loss - math.log(k)) <= tolerance * math.log(k):

@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-import numpy as np
-
 from curvelint.model import Run, Severity
 from curvelint.rule import Option, Rule, Violation
-from curvelint.series import align, jsonable, num, pct, rel_change, tail_median
+from curvelint.series import jsonable, logged_name, num, pct
+from curvelint.stats import stats
 
 
 class Overconfidence(Rule):
@@ -20,6 +19,7 @@ class Overconfidence(Rule):
         "min_rise": Option(0.1, "val_loss must rise at least this fraction above its minimum (end level)."),
         "min_gain": Option(0.01, "val_accuracy at the end must beat its value at val_loss's best epoch by this much (absolute)."),
         "tail": Option(3, "End levels are medians of this many last epochs."),
+        "noise_factor": Option(3.0, "The rise must exceed this many times val_loss's epoch-to-epoch noise."),
     }
     remediation = ("The model grows overconfident: monitor the metric you care about "
                    "(`EarlyStopping(monitor='val_accuracy', mode='max', restore_best_weights=True)`), "
@@ -28,8 +28,9 @@ class Overconfidence(Rule):
     docs = """
 ## What it detects
 Validation loss rose by at least `min_rise` from its minimum while validation accuracy at the
-end is at least `min_gain` higher than it was at that minimum (end levels are medians of the
-last `tail` epochs).
+end is at least `min_gain` (and one epoch-to-epoch noise) higher than it was at that minimum
+(end levels are medians of the last `tail` epochs; the loss must still be that high at the last
+epoch, and its rise must exceed `noise_factor` times its noise).
 
 ## Why it matters
 Accuracy only counts right and wrong; the loss also weighs how confident each prediction is. When
@@ -42,28 +43,35 @@ Decide which you need. For accuracy, early-stop on `val_accuracy`; for probabili
 smoothing or calibrate afterwards (temperature scaling), and regularize.
 
 ## Example
-`val_loss rose 27% from its minimum 4.21 at epoch 0 while val_accuracy improved from 0.41 to 0.63`
+`val_loss rose 27% from its minimum 4.21 at epoch 0 (5.2x its noise) while val_accuracy improved from 0.41 to 0.63`
+
+## Known false positives
+Label noise in the validation set (a few confidently wrong labels dominate the loss); a
+validation accuracy that improves by a handful of samples on a small set.
 """
 
     def check(self, run: Run, opts):
-        both = align(run, "val/loss", "val/accuracy")
-        if len(both) < opts.min_epochs:
+        pair = stats(run).pair("val/loss", "val/accuracy")
+        if pair is None or len(pair[0]) < opts.min_epochs:
             return
-        loss, acc = both.values
-        best = int(np.argmin(loss))
-        after = len(loss) - 1 - best
-        if after < 2 or loss[best] <= 0:
+        loss, acc = pair
+        if loss.after_best < 2 or loss.best_value <= 0:
             return
-        tail = min(opts.tail, after)
-        rise = rel_change(float(loss[best]), tail_median(loss, tail))
-        acc_end = tail_median(acc, tail)
-        gain = acc_end - float(acc[best])
-        if rise < opts.min_rise or gain < opts.min_gain:
+        b = loss.best
+        tail = min(opts.tail, loss.after_best)
+        end = min(loss.end(tail), float(loss.values[-1]))
+        rise = (end - loss.best_value) / loss.best_value
+        if rise < opts.min_rise or loss.sigmas(end - loss.best_value) < opts.noise_factor:
+            return
+        acc_end = acc.end(tail)
+        gain = acc_end - float(acc.values[b])
+        if gain < max(opts.min_gain, acc.noise):
             return
         yield Violation(
-            message=(f"val_loss rose {pct(rise)} from its minimum {num(loss[best])} at epoch {int(both.epochs[best])} "
-                     f"while val_accuracy improved from {num(acc[best])} to {num(acc_end)}"),
-            epochs=(int(both.epochs[best]), int(both.epochs[-1])), series=("val/loss", "val/accuracy"),
-            evidence={"best_epoch": int(both.epochs[best]), "val_loss_rise": jsonable(rise),
-                      "val_accuracy_at_best": jsonable(acc[best]), "val_accuracy_end": jsonable(acc_end)},
+            message=(f"{logged_name(run, loss.key)} rose {pct(rise)} from its minimum {num(loss.best_value)} at epoch "
+                     f"{int(loss.epochs[b])} ({loss.sigmas(end - loss.best_value):.1f}x its noise) while "
+                     f"{logged_name(run, acc.key)} improved from {num(acc.values[b])} to {num(acc_end)}"),
+            epochs=(int(loss.epochs[b]), int(loss.epochs[-1])), series=("val/loss", "val/accuracy"),
+            evidence={"best_epoch": int(loss.epochs[b]), "val_loss_rise": jsonable(rise),
+                      "val_accuracy_at_best": jsonable(acc.values[b]), "val_accuracy_end": jsonable(acc_end)},
         )

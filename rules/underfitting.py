@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 
 from curvelint.model import Run, Severity
 from curvelint.rule import Option, Rule, Violation
-from curvelint.series import align, jsonable, num, pct, series, tail_median
+from curvelint.series import jsonable, logged_name, num, pct
+from curvelint.stats import chance_classes, stats
 
 
 class Underfitting(Rule):
@@ -22,16 +25,18 @@ class Underfitting(Rule):
         "high": Option(0.4, "High: the final training loss is still at least this fraction of the first epoch's."),
         "max_gap": Option(1.3, "No overfitting: val_loss / loss at the end at most this."),
         "max_accuracy": Option(0.8, "A run whose final training accuracy is at least this is not underfitting."),
+        "chance_tolerance": Option(0.1, "A final loss within this fraction of ln(k) (the loss of guessing among k classes) is high, however far it fell to get there."),
     }
-    remediation = ("The model lacks capacity (seed 002: too little capacity): add units or layers, "
+    remediation = ("The model lacks capacity: add units or layers, "
                    "train longer, reduce regularization (lower Dropout, smaller L2), or give it "
                    "better features.")
     docs = """
 ## What it detects
 Both losses stop improving early — from within the first `early` part of the run they stay
 within `plateau_tolerance` of their final level — and they stop high: the final training loss is
-still at least `high` of the first epoch's, with validation no more than `max_gap` times
-training (no overfitting). Runs whose training accuracy reaches `max_accuracy` are not judged.
+still at least `high` of the first epoch's (or sits within `chance_tolerance` of ln(k), the
+loss of guessing among k classes), with validation no more than `max_gap` times training (no
+overfitting), and the training loss has no significant falling trend at the end. Runs whose training accuracy reaches `max_accuracy` are not judged.
 
 ## Why it matters
 The model cannot represent the function it is asked to learn: train and validation agree, and
@@ -39,41 +44,44 @@ both are poor. More epochs will not help.
 
 ## Remediation
 More capacity (wider/deeper layers), less regularization, better features, or a model family
-suited to the data (seed 002: a too-small network on `sin(sum(x))`).
+suited to the data (a linear model on a non-linear target).
 
 ## Example
-`loss and val_loss both plateaued by epoch 12 at 0.139 and 0.144 (the loss only fell to 40% of its first 0.349)`
+`loss and val_loss both plateaued by epoch 12 at 0.139 and 0.144: 40% of its first 0.349`
+
+## Known false positives
+A task whose irreducible loss is high (noisy labels, a hard regression target); a loss with a
+large constant term (a regularizer, a KL weight) that hides progress.
 """
 
     def check(self, run: Run, opts):
-        both = align(run, "train/loss", "val/loss")
-        n = len(both)
-        if n < opts.min_epochs:
+        st = stats(run)
+        pair = st.pair("train/loss", "val/loss")
+        if pair is None or len(pair[0]) < opts.min_epochs:
             return
-        train, val = both.values
-        if np.any(train <= 0) or np.any(val <= 0):
+        train, val = pair
+        if np.any(train.values <= 0) or np.any(val.values <= 0):
             return
-        _, acc = series(run, "train/accuracy")
-        if acc.size and float(acc[-1]) >= opts.max_accuracy:
+        acc = st.profile("train/accuracy")
+        if acc is not None and float(acc.values[-1]) >= opts.max_accuracy:
             return
-        t_end, v_end = tail_median(train, 3), tail_median(val, 3)
-        if t_end / train[0] < opts.high or v_end / t_end > opts.max_gap:
+        t_end, v_end = train.end(), val.end()
+        first = float(np.max(train.values[:2]))
+        chance = chance_classes(t_end, opts.chance_tolerance)
+        if (t_end / first < opts.high and chance is None) or v_end / t_end > opts.max_gap:
             return
-        starts = [_plateau_start(x, opts.plateau_tolerance) for x in (train, val)]
-        start = max(starts)
-        if start > opts.early * n or t_end / train[0] > 0.95:
-            return  # still improving, or never improved (OPT001)
+        n = len(train)
+        start = max(train.plateau_start(opts.plateau_tolerance), val.plateau_start(opts.plateau_tolerance))
+        if start > opts.early * n or train.still_improving(max(5, n // 5)):
+            return  # still improving: not converged, not underfitting
+        if t_end / first > 0.95:
+            return  # never improved at all: that is OPT001
+        level = (f"ln({chance}) = {math.log(chance):.3f}, the loss of guessing among {chance} classes"
+                 if chance else f"{pct(t_end / first)} of its first {num(first)}")
         yield Violation(
-            message=(f"loss and val_loss both plateaued by epoch {int(both.epochs[start])} at {num(t_end)} and {num(v_end)} "
-                     f"(the loss only fell to {pct(t_end / train[0])} of its first {num(train[0])})"),
-            epochs=(int(both.epochs[start]), int(both.epochs[-1])), series=("train/loss", "val/loss"),
-            evidence={"plateau_epoch": int(both.epochs[start]), "train_loss": jsonable(t_end), "val_loss": jsonable(v_end),
-                      "fraction_of_start": jsonable(t_end / train[0])},
+            message=(f"{logged_name(run, 'train/loss')} and {logged_name(run, 'val/loss')} both plateaued by epoch "
+                     f"{int(train.epochs[start])} at {num(t_end)} and {num(v_end)}: {level}"),
+            epochs=(int(train.epochs[start]), int(train.epochs[-1])), series=("train/loss", "val/loss"),
+            evidence={"plateau_epoch": int(train.epochs[start]), "train_loss": jsonable(t_end), "val_loss": jsonable(v_end),
+                      "fraction_of_start": jsonable(t_end / first), "chance_classes": chance},
         )
-
-
-def _plateau_start(values: np.ndarray, tolerance: float) -> int:
-    """First index from which every value stays within `tolerance` of the final level."""
-    level = tail_median(values, 3)
-    outside = np.flatnonzero(np.abs(values - level) > tolerance * abs(level))
-    return int(outside[-1]) + 1 if outside.size else 0

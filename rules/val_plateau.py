@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import numpy as np
+
 from curvelint.model import Run, Severity
 from curvelint.rule import Option, Rule, Violation
-from curvelint.series import align, jsonable, num, pct
+from curvelint.series import jsonable, logged_name, num, pct
+from curvelint.stats import stats
 
 
 class ValPlateau(Rule):
@@ -19,14 +22,15 @@ class ValPlateau(Rule):
         "tolerance": Option(0.05, "Flat: val_loss stays within this fraction of its median across the window."),
         "min_train_drop": Option(0.05, "Train loss must fall at least this fraction across the window."),
     }
-    remediation = ("The model stopped generalizing better (seed 002): stop earlier "
+    remediation = ("The model stopped generalizing better: stop earlier "
                    "(`EarlyStopping(monitor='val_loss', patience=5, restore_best_weights=True)`) or "
                    "regularize so the extra epochs help.")
     docs = """
 ## What it detects
 Over the last `window` epochs (or the last third of the run, if longer) the validation loss
-stays within `tolerance` of its median, while the training loss falls by at least
-`min_train_drop`. (A clear rise is GEN001.)
+stays within `tolerance` of its median, while the training loss is still falling significantly, by at
+least `min_train_drop` over the window. (A clear rise is GEN001; a run that went on long after
+its best level is FIT001, which explains this finding.)
 
 ## Why it matters
 Those epochs only fitted the training set tighter; the model did not get better on new data.
@@ -38,28 +42,34 @@ extra training improves generalization.
 
 ## Example
 `val_loss stayed within 2.8% of 0.321 for the last 20 epochs while loss fell 17% (0.216 → 0.18)`
+
+## Known false positives
+The normal late phase of a run that is about to be stopped by EarlyStopping; a validation loss
+dominated by a few hard examples that no amount of training moves.
 """
 
     def check(self, run: Run, opts):
-        both = align(run, "train/loss", "val/loss")
-        n = len(both)
-        if n < opts.min_epochs:
+        pair = stats(run).pair("train/loss", "val/loss")
+        if pair is None or len(pair[0]) < opts.min_epochs:
             return
-        train, val = both.values
+        train, val = pair
+        n = len(val)
         w = max(opts.window, n // 3)
-        if n < w + 1:
+        if n < w + 1 or val.level <= 0:
             return
-        tail = val[-w:]
-        mid = float(sorted(tail)[len(tail) // 2])
-        if mid <= 0 or train[-w] <= 0:
+        tail = val.values[-w:]
+        mid = float(np.median(tail))
+        spread = float(np.max(np.abs(tail - mid)))
+        if mid <= 0 or spread > opts.tolerance * mid:
+            return  # not flat: GEN001 / OPT004 judge a curve that moves
+        if not train.still_improving(w, opts.min_train_drop):
             return
-        spread = float(max(abs(tail.max() - mid), abs(tail.min() - mid)) / mid)
-        drop = float((train[-w] - train[-1]) / train[-w])
-        if spread > opts.tolerance or drop < opts.min_train_drop:
-            return
+        t0, t1 = float(train.values[-w]), float(train.values[-1])
         yield Violation(
-            message=(f"val_loss stayed within {pct(spread)} of {num(mid)} for the last {w} epochs while loss fell "
-                     f"{pct(drop)} ({num(train[-w])} → {num(train[-1])})"),
-            epochs=(int(both.epochs[-w]), int(both.epochs[-1])), series=("val/loss", "train/loss"),
-            evidence={"plateau_epochs": w, "val_level": jsonable(mid), "val_spread": jsonable(spread), "train_drop": jsonable(drop)},
+            message=(f"{logged_name(run, val.key)} stayed within {pct(spread / mid)} of {num(mid)} for the last {w} epochs "
+                     f"while {logged_name(run, train.key)} fell {pct((t0 - t1) / t0)} "
+                     f"({num(t0)} → {num(t1)})"),
+            epochs=(int(val.epochs[-w]), int(val.epochs[-1])), series=("val/loss", "train/loss"),
+            evidence={"plateau_epochs": w, "val_level": jsonable(mid), "val_spread": jsonable(spread / mid),
+                      "train_drop": jsonable((t0 - t1) / t0)},
         )
