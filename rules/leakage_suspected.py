@@ -6,7 +6,8 @@ import numpy as np
 
 from curvelint.model import Run, Severity
 from curvelint.rule import Option, Rule, Violation
-from curvelint.series import align, jsonable, pct
+from curvelint.series import jsonable, logged_name, pct
+from curvelint.stats import stats
 
 
 class LeakageSuspected(Rule):
@@ -21,7 +22,7 @@ class LeakageSuspected(Rule):
         "min_train_drop": Option(0.2, "The training loss must have fallen this much (a curve to track)."),
         "min_not_worse": Option(0.8, "Share of second-half epochs in which val_loss is not above loss (leaked data is never harder)."),
     }
-    remediation = ("Validation data may overlap training data (seed 000: data leakage): split before "
+    remediation = ("Validation data may overlap training data: split before "
                    "any preprocessing or augmentation, deduplicate, split by group (patient, user, "
                    "time) where samples are related, and never pass the training set as `validation_data`.")
     docs = """
@@ -45,26 +46,35 @@ Split first, then preprocess; deduplicate; split related samples as groups
 
 ## Example
 `val_loss stayed within 1.4% of loss over the last 10 epochs (median), while loss fell 90%: validation data may overlap training data`
+
+## Known false positives
+A very large, well-shuffled dataset on a model that does not overfit (train and validation
+losses are then close, though usually with validation a little above); a training loss measured
+in inference mode on the same distribution.
 """
 
     def check(self, run: Run, opts):
-        both = align(run, "train/loss", "val/loss")
-        n = len(both)
-        val_epochs = len(run.get("val/loss") or ())
-        if n < opts.min_epochs or n < 0.5 * val_epochs:
+        st = stats(run)
+        pair = st.pair("train/loss", "val/loss")
+        if pair is None or len(pair[0]) < opts.min_epochs:
+            return
+        train, val = pair
+        n = len(train)
+        if n < 0.5 * len(st.profile("val/loss")):
             return  # a handful of sparse training points cannot show tracking "across the run"
-        train, val = both.values
-        if np.any(train <= 0):
+        t, v = train.values, val.values
+        if np.any(t <= 0):
             return
         half = n // 2
-        diff = float(np.median(np.abs(val[half:] - train[half:]) / train[half:]))
-        drop = float((train[0] - train.min()) / train[0])
-        not_worse = float(np.mean(val[half:] <= train[half:] * 1.005))
+        diff = float(np.median(np.abs(v[half:] - t[half:]) / t[half:]))
+        drop = float((t[0] - t.min()) / t[0])
+        not_worse = float(np.mean(v[half:] <= t[half:] * 1.005))
         if diff >= opts.max_difference or drop < opts.min_train_drop or not_worse < opts.min_not_worse:
             return
+        vname, tname = logged_name(run, "val/loss"), logged_name(run, "train/loss")
         yield Violation(
-            message=(f"val_loss stayed within {pct(diff)} of loss over the last {n - half} epochs (median), "
-                     f"while loss fell {pct(drop)}: validation data may overlap training data"),
-            epochs=(int(both.epochs[half]), int(both.epochs[-1])), series=("val/loss", "train/loss"),
+            message=(f"{vname} stayed within {pct(diff)} of {tname} over the last {n - half} epochs (median), "
+                     f"while {tname} fell {pct(drop)}: validation data may overlap training data"),
+            epochs=(int(train.epochs[half]), int(train.epochs[-1])), series=("val/loss", "train/loss"),
             evidence={"median_relative_difference": jsonable(diff), "train_drop": jsonable(drop)},
         )
