@@ -43,10 +43,32 @@ class Config:
     rules: dict[str, dict[str, Any]] = field(default_factory=dict)
     plugins_allow: list[str] | None = None
     plugins_deny: list[str] = field(default_factory=list)
+    #: What the fit rules judge a run by, like Keras' `EarlyStopping(monitor=, mode=)`.
+    monitor: Monitor | None = None
+    per_path_monitor: dict[str, Monitor] = field(default_factory=dict)
+
+    def monitor_for(self, paths: Iterable[str]) -> Monitor | None:
+        """The monitor of a run whose id/sources are `paths`: the last matching per-path one,
+        else the global one."""
+        chosen = self.monitor
+        paths = list(paths)
+        for pattern, monitor in self.per_path_monitor.items():
+            if any(fnmatch.fnmatch(p, pattern) or fnmatch.fnmatch(p, pattern.rstrip("/") + "/*") for p in paths):
+                chosen = monitor
+        return chosen
 
 
+@dataclass(frozen=True)
+class Monitor:
+    """A series as the user logged it (`val_bleu`, `eval_loss`) and its good direction."""
+
+    name: str
+    mode: str = "auto"  # min | max | auto (from the metric's name)
+
+
+MODES = ("auto", "min", "max")
 _TOP_KEYS = {"select", "extend-select", "ignore", "per-path-ignores", "exclude", "fail-on", "format",
-             "rules", "plugins"}
+             "rules", "plugins", "monitor", "mode", "per-path-monitor"}
 _PLUGIN_KEYS = {"allow", "deny"}
 
 
@@ -118,8 +140,18 @@ def _strings(value: Any, where: str) -> list[str]:
     return list(value)
 
 
+def _monitor(value: Any, mode: Any, where: str) -> Monitor:
+    if not isinstance(value, str) or not value.strip():
+        raise ConfigError(f"{where}: expected a series name such as 'val_loss' or 'val_bleu', got {value!r}")
+    if mode not in MODES:
+        raise ConfigError(f"{where}: mode must be one of {', '.join(MODES)}, got {mode!r}")
+    return Monitor(value.strip(), mode)
+
+
 def parse_config(table: Mapping[str, Any], path: str = "<config>") -> Config:
     cfg = Config(path=path)
+    if "mode" in table and "monitor" not in table:
+        raise ConfigError(f"{path}: mode: set `monitor` too (mode says which direction of it is better)")
     for raw_key, value in table.items():
         key = _key(raw_key)
         where = f"{path}: {raw_key}"
@@ -149,6 +181,18 @@ def parse_config(table: Mapping[str, Any], path: str = "<config>") -> Config:
             if not isinstance(value, dict) or not all(isinstance(v, dict) for v in value.values()):
                 raise ConfigError(f"{where}: expected a table per rule, e.g. [rules.overfitting]")
             cfg.rules = {str(k): dict(v) for k, v in value.items()}
+        elif key == "monitor":
+            cfg.monitor = _monitor(value, table.get("mode", "auto"), where)
+        elif key == "mode":
+            pass  # read with `monitor`
+        elif key == "per-path-monitor":
+            if not isinstance(value, dict) or not all(isinstance(v, dict) for v in value.values()):
+                raise ConfigError(f"{where}: expected a table per glob, e.g. [per-path-monitor.\"nmt/*\"] with monitor/mode")
+            for glob, sub in value.items():
+                unknown = {_key(k) for k in sub} - {"monitor", "mode"}
+                if unknown:
+                    raise ConfigError(f"{where}.{glob}: unknown key {sorted(unknown)[0]!r} (known: monitor, mode)")
+                cfg.per_path_monitor[str(glob)] = _monitor(sub.get("monitor"), sub.get("mode", "auto"), f"{where}.{glob}")
         elif key == "plugins":
             if not isinstance(value, dict):
                 raise ConfigError(f"{where}: expected a table with allow/deny")

@@ -126,6 +126,12 @@ class Linter:
     def check(self, run: Run) -> list[Finding]:
         ignored = ignored_by_path(self.config.per_path_ignores, [run.id, *run.sources])
         skip = matching(self._slugs, ignored) if ignored else set()
+        monitor = self.config.monitor_for([run.id, *run.sources])
+        if monitor is not None:
+            from curvelint.stats import stats
+
+            view = stats(run)
+            view.monitor_name, view.monitor_mode = monitor.name, monitor.mode
         findings: list[Finding] = []
         for code in self.enabled:
             if code in skip:

@@ -28,7 +28,7 @@ from functools import cached_property
 
 import numpy as np
 
-from curvelint.model import Run
+from curvelint.model import Run, keras_name
 
 #: Above this many points, Theil-Sen uses an evenly strided subsample (pairwise slopes are O(n^2)).
 _MAX_PAIRWISE = 400
@@ -175,6 +175,17 @@ class Profile:
         """Values oriented so that lower is better."""
         return -values if self.higher_is_better else values
 
+    def near_best(self, tolerance: float) -> np.ndarray:
+        """Mask of the points within `tolerance` (relative) of the best value, in its direction."""
+        best = self.best_value
+        if self.higher_is_better:
+            return self.values >= best - tolerance * abs(best)
+        return self.values <= best + tolerance * abs(best)
+
+    def improving(self, trend: Trend, alpha: float = 0.05) -> bool:
+        """Whether `trend` (of this series) goes the good way, significantly."""
+        return trend.rising(alpha) if self.higher_is_better else trend.falling(alpha)
+
     @cached_property
     def quantum(self) -> float:
         return quantum(self.values)
@@ -287,9 +298,46 @@ class Stats:
     """The analysed view of one run: a `Profile` per series and run-wide facts, built lazily."""
 
     run: Run
+    #: The configured monitor (`val_bleu`, mode `max`), set by the engine from the config.
+    monitor_name: str | None = None
+    monitor_mode: str = "auto"
 
     def __post_init__(self) -> None:
         self._profiles: dict[str, Profile | None] = {}
+
+    @cached_property
+    def monitor(self) -> str | None:
+        """The key of the validation series the fit rules judge the run by, like Keras'
+        `EarlyStopping(monitor=)`: the configured one (matched by the name the user logged, or
+        by key; a run that does not log it falls back to the default), else `val/loss`, else the
+        first validation metric whose good direction its name tells (accuracy first). None when
+        the run has none of them."""
+        if self.monitor_name:
+            wanted = self.monitor_name
+            for c in self.run.select():
+                if wanted in (c.key, c.raw_name, keras_name(c.key)):
+                    return c.key
+        if self.run.has("val/loss"):
+            return "val/loss"
+        names = sorted((c.name for c in self.run.select(split="val") if metric_direction(c.name)),
+                       key=lambda n: (n != "accuracy", n))
+        return f"val/{names[0]}" if names else None
+
+    def monitored(self) -> Profile | None:
+        """The monitored series, oriented by the configured mode (or its name)."""
+        key = self.monitor
+        p = None if key is None else self.profile(key)
+        if p is None or self.monitor_mode == "auto":
+            return p
+        return Profile(p.key, p.epochs, p.values, self.monitor_mode == "max")
+
+    def train_twin(self, key: str) -> str | None:
+        """The training series to compare `key` with: its train twin, else the training loss."""
+        name = key.partition("/")[2]
+        for candidate in (f"train/{name}", "train/loss"):
+            if self.run.has(candidate):
+                return candidate
+        return None
 
     def profile(self, key: str) -> Profile | None:
         """The resolved series `key` with its finite points, or None if the run lacks it or has

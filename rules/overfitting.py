@@ -44,19 +44,22 @@ class Overfitting(Rule):
     }
     docs = """
 ## What it detects
-The validation loss reached its best at some epoch and then got worse by the end: the median of
+The validation loss (or the series set with `monitor`/`mode` in the config, as Keras'
+`EarlyStopping(monitor=, mode=)`; with no val_loss logged, the first validation metric whose
+name tells its direction) reached its best at some epoch and then got worse by the end: the median of
 the last `tail` epochs is at least `min_rise` (default 10%) above the minimum **and** at least
 `noise_factor` (default 3) times the curve's epoch-to-epoch noise above it, so a noisy plateau is
 not a rise. Meanwhile the training loss kept improving (by `min_train_drop`, or with a
 significant Mann-Kendall trend) after the best epoch, which must lie at least
 `min_epochs_after_best` epochs before the end.
 
-With `metrics` on and no finding on val_loss, each validation metric is judged the same way in
-its own direction (accuracy, AUC and BLEU should rise; MSE, MAE and error rates should fall):
+With `metrics` on and no finding on the monitored series, each other validation metric is judged
+the same way in its own direction (accuracy, AUC and BLEU should rise; MSE, MAE and error rates should fall):
 it fires when the metric gives back at least `min_giveback` of the ground it had gained, by more
 than `noise_factor` times its noise, while its training twin (or the training loss) improved.
 This finds metric-only overfitting: a BLEU falling after its best, a val MSE rising while
-val_loss falls, a val AUC collapsing. Losses at or below zero at their minimum are not judged.
+val_loss falls, a val AUC collapsing. While the monitored series itself did not worsen, such a
+finding is an `info`; set `monitor` to the metric you select models by to make it a warning. Losses at or below zero at their minimum are not judged.
 
 ## Why it matters
 From the best epoch on, the model memorises the training set instead of learning what
@@ -79,31 +82,43 @@ validation data that change over the run (curriculum, a growing validation split
 
     def check(self, run: Run, opts):
         st = stats(run)
-        val_loss = st.pair("val/loss", "train/loss")
-        found = next(self._judge(run, val_loss, opts, loss=True), None)
-        if found is not None:
-            yield found
-            return
+        monitor = st.monitor
+        if monitor is not None:
+            found = next(self._judge(run, self._pair(st, monitor), opts), None)
+            if found is not None:
+                yield found
+                return
         if not opts.metrics:
             return
         for curve in run.select(split="val"):
             name = curve.name
-            if name == "loss" or metric_direction(name) is None or name in _THRESHOLD_METRICS:
+            if curve.key == monitor or metric_direction(name) is None or name in _THRESHOLD_METRICS:
                 continue  # unknown direction (a fold number, a custom score); precision/recall trade off
-            twin = f"train/{name}" if run.has(f"train/{name}") else "train/loss"
-            found = next(self._judge(run, st.pair(curve.key, twin), opts, loss=False), None)
+            found = next(self._judge(run, self._pair(st, curve.key), opts), None)
             if found is not None:
-                if val_loss is not None:
-                    # val_loss itself did not worsen: the metric and the loss disagree, which is
+                if monitor is not None:
+                    # the monitored series did not worsen: the metric and it disagree, which is
                     # worth a look (the metric is what users deploy on) but not yet a warning
                     found.severity = Severity.INFO
                 yield found
                 return
 
-    def _judge(self, run: Run, pair: tuple[Profile, Profile] | None, opts, *, loss: bool) -> Iterator[Violation]:
+    @staticmethod
+    def _pair(st, key: str) -> tuple[Profile, Profile] | None:
+        """(validation series, the training series it is compared with), the monitored one
+        oriented by the configured mode."""
+        twin = st.train_twin(key)
+        pair = None if twin is None else st.pair(key, twin)
+        if pair is not None and key == st.monitor and st.monitor_mode != "auto":
+            val = pair[0]
+            pair = (Profile(val.key, val.epochs, val.values, st.monitor_mode == "max"), pair[1])
+        return pair
+
+    def _judge(self, run: Run, pair: tuple[Profile, Profile] | None, opts) -> Iterator[Violation]:
         if pair is None or len(pair[0]) < max(opts.min_epochs, 2):
             return
         val, train = pair
+        loss = not val.higher_is_better  # a loss or an error: judged by its relative rise
         if val.after_best < opts.min_epochs_after_best:
             return
         tail = min(opts.tail, val.after_best)
@@ -146,7 +161,7 @@ validation data that change over the run (curriculum, a growing validation split
             evidence={
                 "best_epoch": first,
                 "best_value": jsonable(val.best_value),
-                ("best_val_loss" if loss else "best_val_metric"): jsonable(val.best_value),
+                ("best_val_loss" if val.key == "val/loss" else "best_val_metric"): jsonable(val.best_value),
                 "final_value": jsonable(end),
                 "worsening": jsonable(worse),
                 "noise": jsonable(val.noise),

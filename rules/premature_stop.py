@@ -13,7 +13,7 @@ class PrematureStop(Rule):
     slug = "premature-stop"
     severity = Severity.INFO
     summary = "The run was stopped (EarlyStopping-like) while val loss was still trending down"
-    needs = ("val/loss",)
+    needs = ()
     options = {
         "min_epochs": Option(6, "Runs with fewer finite val_loss epochs are not judged."),
         "max_patience": Option(3, "The run ended 1 to this many epochs after its best epoch, as EarlyStopping does."),
@@ -60,7 +60,7 @@ without evidence of a stop); a run stopped by hand or by a time limit.
 """
 
     def check(self, run: Run, opts):
-        val = stats(run).profile("val/loss")
+        val = stats(run).monitored()
         if val is None or val.n < opts.min_epochs or val.best_value <= 0:
             return
         after = val.after_best
@@ -72,23 +72,24 @@ without evidence of a stop); a run stopped by hand or by a time limit.
         t = val.trend(start, val.best + 1)
         mid = (start + val.best + 1) // 2
         recent = val.trend(mid, val.best + 1)
-        fall = -recent.slope * float(val.epochs[val.best] - val.epochs[mid])
+        fall = abs(recent.slope) * float(val.epochs[val.best] - val.epochs[mid])
         level = abs(val.best_value)
-        if not t.falling() or fall < opts.min_change * level:
+        if not val.improving(t) or not val.improving(recent, alpha=1.0) or fall < opts.min_change * level:
             return
         plan = _stopped_early(run, int(val.epochs[-1]), opts.planned_epochs)
         stopped = plan is not None
         plan = f" ({plan})" if plan else ""
         best_epoch = int(val.epochs[val.best])
-        name = logged_name(run, "val/loss")
+        name = logged_name(run, val.key)
         yield Violation(
             message=(f"training ended {after} epoch{'s' if after > 1 else ''} after {name}'s best {num(val.best_value)} "
-                     f"at epoch {best_epoch}{plan}, while {name} had fallen {pct(fall / level)} over the "
+                     f"at epoch {best_epoch}{plan}, while {name} had {'risen' if val.higher_is_better else 'fallen'} {pct(fall / level)} over the "
                      f"{val.best - mid} epochs before it (trend over {val.best + 1 - start} epochs: p = {t.p:.2g})"),
-            epochs=(best_epoch, int(val.epochs[-1])), series=("val/loss",),
+            epochs=(best_epoch, int(val.epochs[-1])), series=(val.key,),
             severity=Severity.WARNING if stopped else None,
             remediation=(f"If EarlyStopping ended it, its patience ({after} or less) is too small for this curve's noise: "
-                         f"{early_stopping_advice(run, name, max(2 * after + 1, 5))}, with a small `min_delta`."),
+                         f"{early_stopping_advice(run, name, max(2 * after + 1, 5), 'max' if val.higher_is_better else 'min')}"
+                         ", with a small `min_delta`."),
             evidence={"best_epoch": best_epoch, "epochs_after_best": after, "trend_per_epoch": jsonable(t.slope),
                       "trend_p": jsonable(t.p), "stopped_early": stopped},
         )

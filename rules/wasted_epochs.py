@@ -15,7 +15,7 @@ class WastedEpochs(Rule):
     slug = "wasted-epochs"
     severity = Severity.INFO
     summary = "The run went on long after validation loss reached its best level"
-    needs = ("val/loss",)
+    needs = ()
     explains = ("val-plateau",)
     options = {
         "max_fraction_after": Option(0.6, "Share of the run after val_loss first reached its best level above which it fires."),
@@ -32,7 +32,8 @@ class WastedEpochs(Rule):
     }
     docs = """
 ## What it detects
-Validation loss first came within `near_best` (2%) of its minimum
+The validation loss (or the configured `monitor`, or with no val_loss the first validation
+metric whose name tells its direction) first came within `near_best` (2%) of its best value
 at an epoch after which more than `max_fraction_after` of the run (and at least
 `min_epochs_after` epochs) followed: the rest of the run bought at most 2%.
 
@@ -54,24 +55,25 @@ a validation loss that plateaus while the metric that matters still improves.
 """
 
     def check(self, run: Run, opts):
-        val = stats(run).profile("val/loss")
+        val = stats(run).monitored()
         if val is None or val.n < opts.min_epochs_after + 2 or val.best_value <= 0:
             return
-        near = np.flatnonzero(val.values <= val.best_value * (1 + opts.near_best))
-        reached = int(near[0])
+        reached = int(np.flatnonzero(val.near_best(opts.near_best))[0])
         after = val.n - 1 - reached
         if after < opts.min_epochs_after or after / val.n <= opts.max_fraction_after:
             return
-        name = logged_name(run, "val/loss")
+        name = logged_name(run, val.key)
         epoch = int(val.epochs[reached])
         got = float(val.values[reached])
         patience = val.patience_to_best() if val.best == reached else 2
         yield Violation(
-            message=(f"{name} reached {num(got)} (within {pct(max(got / val.best_value - 1, 0))} of its minimum "
+            message=(f"{name} reached {num(got)} (within {pct(abs(got / val.best_value - 1))} of its {'best' if val.higher_is_better else 'minimum'} "
                      f"{num(val.best_value)}) at epoch {epoch}; the {after} epochs after it ({after / val.n:.0%} of the "
                      f"run) bought at most that"),
-            epochs=(epoch, int(val.epochs[-1])), series=("val/loss",),
-            remediation=f"Stop near epoch {epoch}: {early_stopping_advice(run, name, patience)}, and lower the epoch budget.",
+            epochs=(epoch, int(val.epochs[-1])), series=(val.key,),
+            remediation=(f"Stop near epoch {epoch}: "
+                         f"{early_stopping_advice(run, name, patience, 'max' if val.higher_is_better else 'min')}, "
+                         "and lower the epoch budget."),
             evidence={"best_epoch": int(val.epochs[val.best]), "reached_epoch": epoch, "best_val_loss": jsonable(val.best_value),
                       "epochs_after_best": after, "fraction_after": jsonable(after / val.n)},
         )
