@@ -32,7 +32,7 @@ from curvelint.rules.val_better_than_train import ValBetterThanTrain
 from curvelint.rules.val_plateau import ValPlateau
 from curvelint.rules.wasted_epochs import WastedEpochs
 
-# catalogue order (RULES.md)
+# catalogue order (docs/rules.md)
 BUILTIN_RULES = (
     UnreadableLog,
     TooFewEpochs,

@@ -14,6 +14,7 @@ class PrematureStop(Rule):
     severity = Severity.INFO
     summary = "The run was stopped (EarlyStopping-like) while val loss was still trending down"
     needs = ()
+    explains = ("not-converged",)
     options = {
         "min_epochs": Option(6, "Runs with fewer finite val_loss epochs are not judged."),
         "max_patience": Option(3, "The run ended 1 to this many epochs after its best epoch, as EarlyStopping does."),

@@ -65,7 +65,7 @@ a validation loss that plateaus while the metric that matters still improves.
         name = logged_name(run, val.key)
         epoch = int(val.epochs[reached])
         got = float(val.values[reached])
-        patience = val.patience_to_best() if val.best == reached else 2
+        patience = val.patience_to_best()  # the same value GEN001 advises for this curve
         yield Violation(
             message=(f"{name} reached {num(got)} (within {pct(abs(got / val.best_value - 1))} of its {'best' if val.higher_is_better else 'minimum'} "
                      f"{num(val.best_value)}) at epoch {epoch}; the {after} epochs after it ({after / val.n:.0%} of the "
