@@ -179,5 +179,6 @@ def early_stopping_advice(run: Run, monitor: str, patience: int, mode: str = "mi
     if fw == "pytorch":
         return (f"keep the best state (`best = copy.deepcopy(model.state_dict())` whenever {monitor} improves) "
                 f"and stop after {patience} evaluations without improvement")
-    return (f"`keras.callbacks.EarlyStopping(monitor='{monitor}', mode='{mode}', patience={patience}, "
+    mode_arg = f", mode='{mode}'" if mode == "max" else ""  # Keras infers 'min' for losses
+    return (f"`keras.callbacks.EarlyStopping(monitor='{monitor}'{mode_arg}, patience={patience}, "
             "restore_best_weights=True)` keeps the best epoch's weights")
