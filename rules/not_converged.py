@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-import numpy as np
-
-from curvelint.model import Run, Severity, keras_name
+from curvelint.model import Run, Severity
 from curvelint.rule import Option, Rule, Violation
-from curvelint.series import falling_fraction, jsonable, num, pct, series
+from curvelint.series import jsonable, logged_name, num, pct
+from curvelint.stats import stats
 
 
 class NotConverged(Rule):
@@ -17,17 +16,35 @@ class NotConverged(Rule):
     options = {
         "min_epochs": Option(5, "Runs with fewer finite epochs are not judged."),
         "window": Option(5, "The final window, in epochs (at least this, or a fifth of the run)."),
-        "min_drop": Option(0.05, "The loss fell at least this fraction across the final window."),
-        "min_falling": Option(0.7, "Share of epochs in the window in which it fell."),
+        "min_drop": Option(0.05, "The robust trend across the window removed at least this fraction of the loss's level, "
+                                "or"),
+        "min_share": Option(0.1, "at least this share of everything the loss had improved since its first epoch "
+                                 "(and more than its epoch-to-epoch noise)."),
+        "alpha": Option(0.05, "Significance of the Mann-Kendall falling trend over the window."),
     }
-    remediation = ("Train for more epochs (seed 000: insufficient training). Set a generous "
-                   "`epochs=` with `EarlyStopping(monitor='val_loss', patience=5, "
-                   "restore_best_weights=True)` and let it decide when to stop.")
+    remediation = ("Train for more epochs. Set a generous `epochs=` with `EarlyStopping(monitor='val_loss', "
+                   "patience=5, restore_best_weights=True)` and let it decide when to stop.")
+    remediations = {
+        "lightning": ("Train for more epochs: raise `Trainer(max_epochs=...)` and add "
+                      "`lightning.pytorch.callbacks.EarlyStopping(monitor=\"val_loss\", patience=5)` with a "
+                      "`ModelCheckpoint(monitor=\"val_loss\", save_top_k=1)` so it stops at the right time."),
+        "pytorch": ("Train for more epochs, keeping the best checkpoint by validation loss (save the "
+                    "`state_dict` when it improves, stop after 5 epochs without improvement); a "
+                    "`torch.optim.lr_scheduler.ReduceLROnPlateau` lowers the rate once it flattens."),
+        "hf": ("Train for more epochs: raise `TrainingArguments(num_train_epochs=...)` with "
+               "`load_best_model_at_end=True, metric_for_best_model=\"eval_loss\"` and "
+               "`EarlyStoppingCallback(early_stopping_patience=3)`."),
+    }
     docs = """
 ## What it detects
-The validation loss (or the training loss when there is no validation) fell by at least
-`min_drop` across the last `window` epochs (or the last fifth of the run, if longer), falling
-in at least `min_falling` of them, and the last epoch is its best.
+The validation loss (or the training loss when there is no validation) was still falling when
+the run ended: it has a significant falling trend (Mann-Kendall test at `alpha`) over its second half or the
+final window, whichever is longer, and over the last `window` epochs (or the last fifth of the
+run, if longer) its robust (Theil-Sen) trend removed at least `min_drop` of its level or at least `min_share` of everything the
+loss had improved since its first epoch (and more than its epoch-to-epoch noise), and the last
+epoch is its best or within its noise of it. Measuring the drop against the improvement too
+means a loss with a high floor (a Dice or IoU loss near 0.9) that still moves is caught; the
+noise bar keeps a flat line drifting by a hair (a loss stuck at chance) out.
 
 ## Why it matters
 The model had not finished learning: more epochs would have given a better model, and
@@ -35,26 +52,53 @@ comparisons between runs stopped at a fixed epoch count compare unfinished model
 
 ## Remediation
 Train longer; `EarlyStopping(monitor='val_loss', patience=5, restore_best_weights=True)` with a
-large `epochs=` stops at the right time by itself.
+large `epochs=` stops at the right time by itself (Lightning: `Trainer(max_epochs=...)` with
+`lightning.pytorch.callbacks.EarlyStopping`; Hugging Face: `num_train_epochs` with
+`EarlyStoppingCallback`).
 
 ## Example
-`val_loss fell 9.6% over the last 5 epochs (0.185 → 0.167) and was still falling at epoch 14`
+`val_loss was still falling at epoch 19: its trend over the last 5 epochs removed 0.0114 (1.2% of its level, 16% of its improvement since epoch 0), 0.936 → 0.927 (Mann-Kendall p=0.0061)`
+
+## Known false positives
+- A run that is deliberately short (a smoke test, a fixed epoch budget for a comparison, the
+  first stage of a longer schedule) is reported although nothing is wrong with it.
+- A schedule that decays the learning rate to zero at the last epoch keeps the loss falling to
+  the very end even when more epochs would add little.
+- A short run with a very noisy validation loss can show a significant-looking fall over its
+  last few epochs by chance.
 """
 
     def check(self, run: Run, opts):
+        st = stats(run)
         key = "val/loss" if run.has("val/loss") else "train/loss"
-        epochs, loss = series(run, key)
-        n = loss.size
-        if n < opts.min_epochs or np.any(loss <= 0):
+        p = st.profile(key)
+        if p is None or p.n < opts.min_epochs or p.higher_is_better:
             return
+        n = p.n
         w = min(n - 1, max(opts.window, n // 5))
-        start, end = float(loss[-w - 1]), float(loss[-1])
-        drop = (start - end) / start
-        if drop < opts.min_drop or falling_fraction(loss[-w - 1:]) < opts.min_falling or end > float(loss.min()):
+        if p.worse_than_best(float(p.values[-1])) > p.noise:
+            return  # the end is not the best: it stopped improving (or got worse) before the end
+        # significance over the second half when that is longer than the window: a few noisy
+        # epochs cannot make a Mann-Kendall test significant, half the run can
+        sig = p.trend(n - min(n, max(w + 1, n // 2)))
+        if not sig.falling(opts.alpha):
             return
+        tr = p.trend(n - w - 1)
+        drop = -tr.slope * float(p.epochs[-1] - p.epochs[n - w - 1])
+        if drop <= 0:
+            return
+        share = drop / p.travel if p.travel > 0 else 0.0
+        level = abs(float(p.values[-1]))
+        if drop < opts.min_drop * level and (share < opts.min_share or drop <= p.noise):
+            return
+        start, end = float(p.values[n - w - 1]), float(p.values[-1])
+        name = logged_name(run, key)
         yield Violation(
-            message=(f"{keras_name(key)} fell {pct(drop)} over the last {w} epochs ({num(start)} → {num(end)}) "
-                     f"and was still falling at epoch {int(epochs[-1])}"),
-            epochs=(int(epochs[-w - 1]), int(epochs[-1])), series=(key,),
-            evidence={"window": w, "drop": jsonable(drop), "last_value": jsonable(end)},
+            message=(f"{name} was still falling at epoch {int(p.epochs[-1])}: its trend over the last {w} epochs "
+                     f"removed {num(drop)} ({pct(drop / level if level else 0.0)} of its level, {pct(share)} of its improvement since "
+                     f"epoch {int(p.epochs[0])}) "
+                     f"{num(start)} → {num(end)} (Mann-Kendall p={sig.p:.2g})"),
+            epochs=(int(p.epochs[n - w - 1]), int(p.epochs[-1])), series=(key,),
+            evidence={"window": w, "drop": jsonable(drop), "share_of_improvement": jsonable(share),
+                      "trend_p": jsonable(sig.p), "last_value": jsonable(end)},
         )
