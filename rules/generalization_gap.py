@@ -14,6 +14,7 @@ class GeneralizationGap(Rule):
     severity = Severity.WARNING
     summary = "At the end, val loss is a large multiple of train loss and far from it on the loss's own scale"
     needs = ("train/loss", "val/loss")
+    explains = ("val-plateau", "wasted-epochs")
     options = {
         "min_epochs": Option(5, "Runs with fewer epochs with both losses finite are not judged."),
         "max_ratio": Option(3.0, "val_loss / loss at the end above this can fire..."),

@@ -16,6 +16,7 @@ class LeakageSuspected(Rule):
     severity = Severity.WARNING
     summary = "Val curve tracks train curve almost exactly across the run"
     needs = ("train/loss", "val/loss")
+    explains = ("val-better-than-train",)
     options = {
         "min_epochs": Option(6, "Runs with fewer epochs with both losses finite are not judged."),
         "max_difference": Option(0.02, "Median |val - train| / train over the second half of the run below this fires."),

@@ -18,6 +18,7 @@ class Underfitting(Rule):
     severity = Severity.WARNING
     summary = "Train and val loss both plateau early at a high loss"
     needs = ("train/loss", "val/loss")
+    explains = ("lr-not-decayed", "val-plateau", "wasted-epochs")
     options = {
         "min_epochs": Option(20, "Runs with fewer epochs with both losses finite are not judged."),
         "plateau_tolerance": Option(0.05, "Plateaued: within this fraction of the final level from the plateau epoch on."),
