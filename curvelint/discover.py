@@ -68,6 +68,10 @@ def _run_id(root: str, directory: str, root_name: str | None = None) -> str:
     rel = os.path.relpath(directory, root)
     if rel == ".":
         return root_name or os.path.basename(os.path.abspath(root)) or root
+    if rel == os.pardir or rel.startswith(os.pardir + os.sep):
+        # a file named directly whose run is its parent directory (Keras `train/`, HF
+        # `checkpoint-500/`): the run is named like that directory, not `..`
+        return os.path.basename(os.path.abspath(directory)) or directory
     return rel.replace(os.sep, "/")
 
 
