@@ -1,15 +1,17 @@
 """Turning a directory's log files into runs: read each source, then merge what is one run.
 
 Event files of one log dir are concatenated per series (oldest file first), so a resumed run
-shows up as a restart. Files beside them (CSVLogger, history JSON) join the same run when the
-series they share hold the same numbers; otherwise they are separate runs, and if two different
-formats disagree the user is told.
+shows up as a restart. Snapshots of one growing log (Hugging Face `checkpoint-*/trainer_state.json`)
+are one source: only the newest is read. Files beside them (CSVLogger, history JSON) join the
+same run when the series they share hold the same numbers; otherwise they are separate runs, and
+if two different formats disagree the user is told.
 """
 
 from __future__ import annotations
 
 import os
 from dataclasses import dataclass, replace
+from typing import Iterator
 
 import numpy as np
 
@@ -52,10 +54,7 @@ def assemble(group: Group) -> tuple[list[Run], list[LintError]]:
         sources = [s for s in map(read_source, group.events) if s is not None]
         if sources:
             units.append(_event_unit(sources))
-    for candidate in group.files:
-        source = read_source(candidate)
-        if source is None:
-            continue
+    for source in _file_sources(group.files):
         unit = _Unit([source], {c.key: c for c in source.curves}, list(source.problems))
         target = None
         for existing in units:
@@ -89,8 +88,68 @@ def assemble(group: Group) -> tuple[list[Run], list[LintError]]:
             c.source = group.show(c.source) if c.source else c.source
         runs.append(Run(id=display_path(run_id), sources=sorted(group.show(s.path) for s in unit.sources),
                         format="+".join(formats), curves=curves,
-                        problems=[replace(p, path=group.show(p.path)) for p in unit.problems]))
+                        problems=[replace(p, path=group.show(p.path)) for p in unit.problems],
+                        axis=unit.sources[0].axis, meta=_meta(unit.sources, group)))
     return runs, [replace(n, path=group.show(n.path), message=display_path(n.message)) for n in notes]
+
+
+def _file_sources(candidates: list[Candidate]) -> Iterator[Source]:
+    """Read the files of a directory that are not event files; snapshots first, one per reader.
+
+    A run saved in several `checkpoint-*/` folders holds the same log in each, every older one a
+    prefix of the newer: it is one source, the newest snapshot that holds curves. The others are
+    only ranked (never read or compared), and named in `Run.meta`.
+    """
+    snapshots: dict[str, list[tuple[tuple, Candidate]]] = {}
+    ordinary = []
+    for candidate in candidates:
+        rank = candidate.reader.snapshot_rank(candidate.path)
+        if rank is None:
+            ordinary.append(candidate)
+        else:
+            snapshots.setdefault(candidate.reader.format, []).append((rank, candidate))
+    for ranked in snapshots.values():
+        ranked.sort(key=lambda rc: rc[0], reverse=True)
+        source = _newest([c for _, c in ranked])
+        if source is not None:
+            yield source
+    for candidate in ordinary:
+        source = read_source(candidate)
+        if source is not None:
+            yield source
+
+
+def _newest(ordered: list[Candidate]) -> Source | None:
+    """The newest snapshot that reads with curves. Newer ones that could not be read stay
+    reported (LOG001) on the run; if none holds curves, the newest is the source."""
+    failed: list[Source] = []
+    for candidate in ordered:
+        source = read_source(candidate)
+        if source is None:
+            continue
+        if source.curves:
+            break
+        failed.append(source)
+    else:
+        if not failed:
+            return None
+        source = failed.pop(0)
+    source.problems = [p for f in failed for p in f.problems] + source.problems
+    if len(ordered) > 1:
+        source.meta["checkpoint_read"] = source.path
+        source.meta["checkpoints_skipped"] = [c.path for c in ordered if c.path != source.path]
+    return source
+
+
+def _meta(sources: list[Source], group: Group) -> dict:
+    """The run's meta: the first source's word wins; paths of snapshots shown like every path."""
+    meta: dict = {}
+    for source in reversed(sources):
+        meta.update(source.meta)
+    if "checkpoint_read" in meta:
+        meta["checkpoint_read"] = group.show(meta["checkpoint_read"])
+        meta["checkpoints_skipped"] = [group.show(p) for p in meta["checkpoints_skipped"]]
+    return meta
 
 
 def _event_unit(sources: list[Source]) -> _Unit:

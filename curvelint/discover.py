@@ -1,9 +1,10 @@
 """Finding logs under the given paths and grouping them by the directory that holds one run.
 
 Grouping follows how training writes logs: a Keras TensorBoard log dir with its `train/` and
-`validation/` sub-directories is one run; several event files in one directory are one run; a
-CSVLogger file and a history JSON beside it are read together and become one run when they
-describe the same numbers (that is decided in `assemble`, which reads them).
+`validation/` sub-directories is one run; several event files in one directory are one run; the
+Hugging Face `checkpoint-*/` folders of an output dir belong to that dir's run; a CSVLogger file
+and a history JSON beside it are read together and become one run when they describe the same
+numbers (that is decided in `assemble`, which reads them).
 """
 
 from __future__ import annotations
@@ -104,7 +105,7 @@ def discover(args: Iterable[str], readers: Sequence[Reader], exclude: Sequence[s
     errors: list[LintError] = []
 
     def add(root: str, path: str, reader: Reader, mapped: tuple[str, str] | None = None) -> None:
-        directory = os.path.dirname(path) or "."
+        directory = reader.run_directory(path)  # HF `checkpoint-500/` belongs to its output dir
         if reader.directory_run and split_hint_for(path):
             directory = os.path.dirname(directory) or "."
         key = os.path.normcase(os.path.abspath(directory))  # one run even if named by several arguments

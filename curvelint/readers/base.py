@@ -36,6 +36,10 @@ class Source:
     format: str
     curves: list[Curve] = field(default_factory=list)
     problems: list[ReadProblem] = field(default_factory=list)
+    #: What `Curve.step` counts: "epoch", or "step" for logs stepped by optimizer step.
+    axis: str = EPOCH
+    #: Facts the file states about the run (best checkpoint, planned steps), passed to `Run.meta`.
+    meta: dict = field(default_factory=dict)
 
 
 class Reader:
@@ -55,6 +59,16 @@ class Reader:
 
     def read(self, path: str) -> Source:
         raise NotImplementedError
+
+    def run_directory(self, path: str) -> str:
+        """The directory whose run this file belongs to; discovery groups files by it."""
+        return os.path.dirname(path) or "."
+
+    def snapshot_rank(self, path: str) -> tuple | None:
+        """None for an ordinary file. For one of several snapshots of the same growing log (HF
+        `checkpoint-*/trainer_state.json`), how new it is: of the snapshots in one run directory
+        only the highest-ranked one that holds curves is read. May read the file's first bytes."""
+        return None
 
 
 def split_hint_for(path: str) -> str | None:
