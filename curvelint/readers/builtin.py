@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from curvelint.hookspecs import hookimpl
+from curvelint.readers.hf_trainer_state import HfTrainerStateReader
 from curvelint.readers.keras_csv import KerasCsvReader
 from curvelint.readers.keras_json import KerasJsonReader
 from curvelint.readers.lightning_csv import LightningCsvReader
@@ -14,4 +15,4 @@ CURVELINT_PLUGIN_API = 1
 
 @hookimpl
 def curvelint_readers():
-    return [TensorBoardReader(), LightningCsvReader(), KerasJsonReader(), KerasCsvReader()]
+    return [TensorBoardReader(), HfTrainerStateReader(), LightningCsvReader(), KerasJsonReader(), KerasCsvReader()]
