@@ -58,7 +58,7 @@ not reported. When the log has a learning-rate column, the loss is judged only f
 epoch a rise of the rate began (a warm restart or a warm-up the user scheduled), so the climb
 that follows a scheduled increase is not divergence; a rate raised every epoch is judged from
 where it started growing, since that schedule is what drives the loss up. Losses that reach zero or below are not judged,
-and NaN/Inf are NUM001's business.
+and NaN/Inf are NUM001's business. Runs with fewer than `min_epochs` finite training-loss epochs are not judged.
 
 ## Why it matters
 Training loss should fall. When it climbs back up, the optimizer is overshooting: the weights
@@ -73,7 +73,7 @@ decays rather than grows, and scale the features: unscaled inputs make a sane le
 too large.
 
 ## Example
-`loss rose 4.4x from its minimum 0.27 at epoch 3 to 1.2 at epoch 11 (median of the last 3 epochs), 310x its epoch-to-epoch noise`
+`loss rose 4.4x from its minimum 0.27 at epoch 3 to 1.2 at epoch 11 (median of the last 3 epochs), 28x its epoch-to-epoch noise; it kept rising after the minimum (Mann-Kendall p=0.002)`
 
 ## Known false positives
 - A schedule that raises the learning rate without logging it (cyclic or warm-restart

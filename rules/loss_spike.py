@@ -52,7 +52,7 @@ noise (a robust scatter estimate, taken with the spikes set to their level while
 `max_share` of the epochs, or 2, jump; more jumps are the curve's own noise) and at least `min_travel` of the
 distance the loss had fallen, so jitter on a noisy curve or at a floor near zero is not called a
 spike. A jump at an epoch where the logged learning rate was raised (a warm restart) is the
-schedule's doing and is not reported. Spikes that never recover are divergence (NUM002).
+schedule's doing and is not reported. Spikes that never recover are divergence (NUM002). Runs with fewer than `min_epochs` finite training-loss epochs are not judged.
 
 ## Why it matters
 A spike means one update (or a few) threw the weights far off: a gradient explosion, a learning

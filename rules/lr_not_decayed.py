@@ -43,9 +43,9 @@ the rate never changed by more than 1%, while the validation loss (or the traini
 plateaued over the last `window` epochs (or the last quarter of the run, if longer): over that
 window its robust (Theil-Sen) trend moved it less than `plateau_tolerance` of its level, and
 before it the loss fell by at least `min_earlier_drop`. A loss that is still falling by more is
-not on a plateau, whatever the rate. When the validation loss rises significantly over the
-window (overfitting, which a lower rate does not fix), the training loss is judged instead: its
-plateau is the optimizer's.
+not on a plateau, whatever the rate. When the validation loss rises significantly (Mann-Kendall test at `alpha`) over
+the window (overfitting, which a lower rate does not fix), the training loss is judged instead: its
+plateau is the optimizer's. Runs with fewer than `min_epochs` finite epochs are not judged.
 
 ## Why it matters
 A constant learning rate that was right for the first epochs is usually too large near a
@@ -59,7 +59,7 @@ schedule passed as the optimizer's `learning_rate`. In Lightning return a schedu
 Face set `TrainingArguments(lr_scheduler_type="cosine")`.
 
 ## Example
-`val_loss moved 1.2% over the last 10 epochs (0.345-0.34, a significant but small fall) while the learning rate stayed 0.01 for all 16 epochs`
+`val_loss moved 1.1% over the last 10 epochs (0.345-0.34, a significant but small fall) while the learning rate stayed 0.01 for all 16 epochs`
 
 ## Known false positives
 - Adaptive optimizers (Adam and friends) with a constant base rate already shrink their steps;

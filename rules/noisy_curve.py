@@ -40,7 +40,7 @@ straight or bending, scores near zero and one outlier hardly moves it, and never
 the step of a quantized metric), is more than `max_noise` of the curve's level (its median). A quantized loss (a small
 validation set) jittering by at most one of its steps is at its resolution and not reported.
 The finding also gives the noise against how far the curve improved. Large swings that keep
-recurring are OPT003, which explains this finding when both fire.
+recurring are OPT003, which explains this finding when both fire. Runs with fewer than `min_epochs` finite epochs are not judged.
 
 ## Why it matters
 On a noisy curve the best epoch is partly chance, EarlyStopping triggers on noise, and
@@ -52,7 +52,7 @@ Larger batches, a lower learning rate, or more validation data. Monitor a smooth
 noise is inherent (or give early stopping a `min_delta` larger than the noise).
 
 ## Example
-`val_loss jitters 21% of its level from epoch to epoch (noise 0.0119 around 0.0345, 30 epochs; 15% of how far it fell)`
+`loss jitters 13% of its level from epoch to epoch (noise 0.0817 around 0.625, 68 epochs; 3.9% of how far it fell)`
 
 ## Known false positives
 - A loss near zero at its floor: noise that is tiny in absolute terms is large relative to the

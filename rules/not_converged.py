@@ -44,7 +44,7 @@ run, if longer) its robust (Theil-Sen) trend removed at least `min_drop` of its 
 loss had improved since its first epoch (and more than its epoch-to-epoch noise), and the last
 epoch is its best or within its noise of it. Measuring the drop against the improvement too
 means a loss with a high floor (a Dice or IoU loss near 0.9) that still moves is caught; the
-noise bar keeps a flat line drifting by a hair (a loss stuck at chance) out.
+noise bar keeps a flat line drifting by a hair (a loss stuck at chance) out. Runs with fewer than `min_epochs` finite epochs are not judged.
 
 ## Why it matters
 The model had not finished learning: more epochs would have given a better model, and
@@ -57,7 +57,7 @@ large `epochs=` stops at the right time by itself (Lightning: `Trainer(max_epoch
 `EarlyStoppingCallback`).
 
 ## Example
-`val_loss was still falling at epoch 19: its trend over the last 5 epochs removed 0.0114 (1.2% of its level, 16% of its improvement since epoch 0), 0.936 → 0.927 (Mann-Kendall p=0.0061)`
+`val_loss was still falling at epoch 19: its trend over the last 5 epochs removed 0.0114 (1.2% of its level, 16% of its improvement since epoch 0) 0.939 → 0.927 (Mann-Kendall p=0.00068)`
 
 ## Known false positives
 - A run that is deliberately short (a smoke test, a fixed epoch budget for a comparison, the

@@ -81,7 +81,7 @@ oscillates when it makes at least `min_swings` swings that recur, with a median 
 `max_gap` epochs between the starts of consecutive ones.
 A rise that begins where the logged learning rate was raised (a warm restart, a cyclic
 schedule) is the schedule's doing and is not counted. Steady jitter that is small against the
-loss's scale is OPT006's business.
+loss's scale is OPT006's business. Runs with fewer than `min_epochs` finite epochs are not judged.
 
 ## Why it matters
 The optimizer keeps overshooting the minimum instead of descending into it: the loss at the last
@@ -94,7 +94,7 @@ return the scheduler from `configure_optimizers`; PyTorch: `torch.optim.lr_sched
 Face: `TrainingArguments(learning_rate=..., lr_scheduler_type=...)`).
 
 ## Example
-`loss swung up 15 times by at least 20% (median swing 47% of its level, the largest 2.01 = 126% of its starting level) over 100 epochs instead of settling`
+`loss swung up 12 times by at least 20% of its level (median swing 80%, the largest 2.01 = 127% of the loss's starting level, epochs 60-61) over 62 epochs instead of settling`
 
 ## Known false positives
 - A very small validation set (a few dozen samples) makes the validation loss jump by large

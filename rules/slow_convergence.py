@@ -54,7 +54,7 @@ times the slope of its last third. A healthy curve falls fast and then flattens,
 slope is many times its late one; this one is still descending almost as fast at the end as at
 the start. When a validation loss is logged it must still be falling significantly over its
 last third too: a training loss crawling down while validation has stopped improving is
-memorization (or overfitting), not an optimizer that is too slow. When the log has a learning-rate column the finding names the rate.
+memorization (or overfitting), not an optimizer that is too slow. When the log has a learning-rate column the finding names the rate. Runs with fewer than `min_epochs` finite training-loss epochs are not judged.
 
 ## Why it matters
 The run is far from what the model could reach: its numbers say more about the optimizer
@@ -68,7 +68,7 @@ PyTorch `torch.optim.lr_scheduler.OneCycleLR`, in Hugging Face
 `TrainingArguments(learning_rate=..., warmup_ratio=0.1, lr_scheduler_type="cosine")`.
 
 ## Example
-`loss fell a steady 0.15% per epoch (1.22 → 0.545 over 370 epochs) and is not flattening: its last third still fell 0.24x as fast as its first (Mann-Kendall p < 1e-10)`
+`loss fell a steady 0.2% per epoch (1.23 → 0.541 over 370 epochs) and is not flattening: its last third still fell 0.24x as fast as its first (Mann-Kendall p < 1e-10)`
 
 ## Known false positives
 - A hard task whose loss legitimately falls slowly (large-scale pre-training, reinforcement
