@@ -26,6 +26,9 @@ Update or fix the plugin that owns the rule; ignore that rule's code until then.
 
 ## Example
 `INT001 rule ACME001 (val-accuracy-target) raised KeyError: 'val/accuracy' at acme.py:41`
+
+## Known false positives
+None of its own: it reports a rule's exception, and the bug is in that rule (or in a log shape the rule did not expect).
 """
 
     def check(self, run: Run, opts):

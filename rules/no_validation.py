@@ -29,6 +29,9 @@ TensorBoard, the callback then writes a `validation/` directory beside `train/`.
 
 ## Example
 `only training series logged (loss, accuracy); no val_* series, so generalization cannot be judged`
+
+## Known false positives
+A run whose validation series sit in another file that was not linted with it (pass both paths, or the folder).
 """
 
     def check(self, run: Run, opts):

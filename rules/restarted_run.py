@@ -31,6 +31,9 @@ Resume with `model.fit(..., initial_epoch=N)`, or write each attempt to its own 
 
 ## Example
 `loss restarts 1 time (29→0 at line 32); analysed 15 of 45 logged epochs (0–14), later attempts replacing the epochs they repeat`
+
+## Known false positives
+A log whose epoch column counts something else than epochs (folds, a per-phase counter) restarts by design.
 """
 
     def check(self, run: Run, opts):

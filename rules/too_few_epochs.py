@@ -28,6 +28,9 @@ Let the run train longer, or log per-epoch metrics (`model.fit(..., callbacks=[C
 
 ## Example
 `1 epoch logged (train/loss, val/loss); curve rules need at least 3`
+
+## Known false positives
+A log sampled sparsely on purpose (validation every 10th epoch) reads as short for the rules that need validation.
 """
 
     def check(self, run: Run, opts):

@@ -31,6 +31,9 @@ causes. Regenerate the log if you can.
 
 ## Example
 `runs/a/training.log:17: LOG001 'val_loss' is 'nan%', not a number`
+
+## Known false positives
+A file named like a log that is something else (a CSV of data beside the logs) is reported when its head looks like a log; exclude it with `exclude = [...]`.
 """
 
     def check(self, run: Run, opts):
