@@ -258,13 +258,15 @@ def measured_doc(result: Result, root: Path) -> dict:
 
 def rule_table(result: Result, not_scored: tuple[str, ...] | list[str] = ()) -> str:
     """Firings, precision and recall per rule; `n/s` for rules whose firings are not scored."""
-    lines = ["| rule | fired | precision | recall (labeled runs) |", "|---|---|---|---|"]
+    lines = ["| rule | fired | precision | warnings/errors | their precision | recall (labeled runs) |",
+             "|---|---|---|---|---|---|"]
     for rule, m in measured(result).items():
         n, p = (m["firings"], "-" if m["precision"] is None else f"{m['precision']:.2f}")
+        w, lp = m["warnings"], "-" if m["warning_precision"] is None else f"{m['warning_precision']:.2f}"
         if rule in not_scored:
-            n, p = "n/s", "n/s"
+            n, p, w, lp = "n/s", "n/s", "n/s", "n/s"
         r = "-" if m["recall"] is None else f"{m['recall']:.2f} ({m['labeled_runs']})"
-        lines.append(f"| {rule} | {n} | {p} | {r} |")
+        lines.append(f"| {rule} | {n} | {p} | {w} | {lp} | {r} |")
     return "\n".join(lines)
 
 
