@@ -20,6 +20,17 @@ REPO = Path(__file__).resolve().parents[1]
 REALWORLD = Path(os.environ.get("CURVELINT_REALWORLD", REPO.parent / "shared" / "realworld"))
 
 
+def realworld(needed: str = "MANIFEST.tsv") -> Path:
+    """The labeled real-log corpus in ../shared. Its absence fails the test under CI=true (CI
+    always has ../shared beside the clone) and skips it elsewhere."""
+    if not (REALWORLD / needed).is_file():
+        message = f"{REALWORLD / needed} is not present"
+        if os.environ.get("CI") == "true":
+            pytest.fail(message + ": CI must have ../shared/realworld beside the clone")
+        pytest.skip(message)
+    return REALWORLD
+
+
 def event_bytes(events: Iterable[object]) -> bytes:
     import io
 

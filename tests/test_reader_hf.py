@@ -12,22 +12,12 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from conftest import OVERFIT, REALWORLD, write_keras_tensorboard
+from conftest import OVERFIT, REALWORLD, realworld, write_keras_tensorboard
 from curvelint.engine import Linter
 from curvelint.model import Curve, Run, Severity
 from curvelint.readers.hf_trainer_state import HfTrainerStateReader
 
 READER = HfTrainerStateReader()
-
-
-def realworld() -> Path:
-    """Needs ../shared: in CI its absence is a failure, elsewhere a skip."""
-    if not (REALWORLD / "MANIFEST.tsv").is_file():
-        message = f"{REALWORLD} is not present"
-        if os.environ.get("CI") == "true":
-            pytest.fail(message + ": CI must have ../shared/realworld beside the clone")
-        pytest.skip(message)
-    return REALWORLD
 
 
 def lint(*paths) -> object:
