@@ -353,17 +353,28 @@ class Stats:
         return self._profiles[key]
 
     def pair(self, a: str, b: str) -> tuple[Profile, Profile] | None:
-        """Two series on the epochs both logged a finite value (None if fewer than 2)."""
+        """Two series on the epochs both logged a finite value (None if fewer than 2); when
+        their steps hardly overlap, on the sparser one's steps with the other interpolated."""
         pa, pb = self.profile(a), self.profile(b)
         if pa is None or pb is None:
             return None
         if np.array_equal(pa.epochs, pb.epochs):
             return pa, pb
         common, ia, ib = np.intersect1d(pa.epochs, pb.epochs, assume_unique=True, return_indices=True)
-        if common.size < 2:
+        if common.size >= max(2, min(pa.n, pb.n) // 2):
+            return (Profile(a, common, pa.values[ia], pa.higher_is_better),
+                    Profile(b, common, pb.values[ib], pb.higher_is_better))
+        # the steps do not line up (Hugging Face: loss every 500 steps, eval every 1455): compare
+        # at the sparser series' steps, the denser one interpolated between its neighbours
+        sparse, dense = (pa, pb) if pa.n <= pb.n else (pb, pa)
+        inside = (sparse.epochs >= dense.epochs[0]) & (sparse.epochs <= dense.epochs[-1])
+        if int(inside.sum()) < 2:
             return None
-        return (Profile(a, common, pa.values[ia], pa.higher_is_better),
-                Profile(b, common, pb.values[ib], pb.higher_is_better))
+        steps = sparse.epochs[inside]
+        filled = np.interp(steps.astype(np.float64), dense.epochs.astype(np.float64), dense.values)
+        made = {sparse.key: Profile(sparse.key, steps, sparse.values[inside], sparse.higher_is_better),
+                dense.key: Profile(dense.key, steps, filled, dense.higher_is_better)}
+        return made[a], made[b]
 
     @cached_property
     def loss_scale(self) -> float:
