@@ -182,3 +182,24 @@ def early_stopping_advice(run: Run, monitor: str, patience: int, mode: str = "mi
     mode_arg = f", mode='{mode}'" if mode == "max" else ""  # Keras infers 'min' for losses
     return (f"`keras.callbacks.EarlyStopping(monitor='{monitor}'{mode_arg}, patience={patience}, "
             "restore_best_weights=True)` keeps the best epoch's weights")
+
+
+def at(run: Run, step: int) -> str:
+    """Where a point is, in the run's own axis: `epoch 14`, or for logs indexed by global step
+    (Hugging Face) `step 1,500 (epoch 2.3)`."""
+    step = int(step)
+    if getattr(run, "axis", "epoch") != "step":
+        return f"epoch {step}"
+    for curve in run.curves:
+        if curve.epoch is not None and curve.step.size:
+            hit = np.flatnonzero(curve.step == step)
+            if hit.size and np.isfinite(curve.epoch[hit[0]]):
+                return f"step {step:,} (epoch {float(curve.epoch[hit[0]]):.3g})"
+    return f"step {step:,}"
+
+
+def points(run: Run, count: int) -> str:
+    """A number of logged points in the run's own unit: `12 epochs`, or `12 logged steps`."""
+    if getattr(run, "axis", "epoch") == "step":
+        return f"{count} logged step{'s' if count != 1 else ''}"
+    return f"{count} epoch{'s' if count != 1 else ''}"

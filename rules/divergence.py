@@ -6,7 +6,7 @@ import numpy as np
 
 from curvelint.model import Run, Severity
 from curvelint.rule import Option, Rule, Violation
-from curvelint.series import jsonable, logged_name, num
+from curvelint.series import at, jsonable, logged_name, num, points
 from curvelint.stats import stats
 
 
@@ -118,10 +118,10 @@ too large.
         first, last = int(epochs[best]), int(epochs[-1])
         name = logged_name(run, "train/loss")
         trend_txt = f"; it kept rising after the minimum (Mann-Kendall p={tr.p:.2g})" if rising else ""
-        tail_txt = f" (median of the last {tail} epochs)" if tail > 1 else ""
+        tail_txt = f" (median of the last {points(run, tail)})" if tail > 1 else ""
         yield Violation(
-            message=(f"{name} rose {ratio:.1f}x from its minimum {num(low)} at epoch {first} to {num(end)} at epoch "
-                     f"{last}{tail_txt}, {sigmas:.0f}x its epoch-to-epoch noise{trend_txt}"),
+            message=(f"{name} rose {ratio:.1f}x from its minimum {num(low)} at {at(run, first)} to {num(end)} at "
+                     f"{at(run, last)}{tail_txt}, {sigmas:.0f}x its epoch-to-epoch noise{trend_txt}"),
             epochs=(first, last), series=("train/loss",),
             evidence={"best_epoch": first, "min_loss": jsonable(low), "end_loss": jsonable(end),
                       "ratio": jsonable(ratio), "noise": jsonable(p.noise), "rise_sigmas": jsonable(sigmas),

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from curvelint.model import Run, Severity
 from curvelint.rule import Option, Rule, Violation
-from curvelint.series import jsonable, logged_name, num, pct
+from curvelint.series import jsonable, logged_name, num, pct, points
 from curvelint.stats import stats
 
 
@@ -78,7 +78,7 @@ validation loss is at a small, acceptable level (the `min_gap` test guards most 
         first = int(val.epochs[-min(opts.tail, len(val))])
         yield Violation(
             message=(f"at the end {logged_name(run, val.key)} {num(v)} is {v / t:.1f}x {logged_name(run, train.key)} "
-                     f"{num(t)} (medians of the last {opts.tail} epochs), a gap of {num(gap)} = {pct(gap / scale)} "
+                     f"{num(t)} (medians of the last {points(run, opts.tail)}), a gap of {num(gap)} = {pct(gap / scale)} "
                      f"of the loss's starting level {num(scale)}"),
             epochs=(first, int(val.epochs[-1])), series=("val/loss", "train/loss"),
             evidence={"val_loss": jsonable(v), "train_loss": jsonable(t), "ratio": jsonable(v / t),

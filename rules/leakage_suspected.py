@@ -6,7 +6,7 @@ import numpy as np
 
 from curvelint.model import Run, Severity
 from curvelint.rule import Option, Rule, Violation
-from curvelint.series import jsonable, logged_name, pct
+from curvelint.series import jsonable, logged_name, pct, points
 from curvelint.stats import stats
 
 
@@ -74,7 +74,7 @@ in inference mode on the same distribution.
             return
         vname, tname = logged_name(run, "val/loss"), logged_name(run, "train/loss")
         yield Violation(
-            message=(f"{vname} stayed within {pct(diff)} of {tname} over the last {n - half} epochs (median), "
+            message=(f"{vname} stayed within {pct(diff)} of {tname} over the last {points(run, n - half)} (median), "
                      f"while {tname} fell {pct(drop)}: validation data may overlap training data"),
             epochs=(int(train.epochs[half]), int(train.epochs[-1])), series=("val/loss", "train/loss"),
             evidence={"median_relative_difference": jsonable(diff), "train_drop": jsonable(drop)},

@@ -6,7 +6,7 @@ import numpy as np
 
 from curvelint.model import Run, Severity
 from curvelint.rule import Option, Rule, Violation
-from curvelint.series import jsonable, logged_name, num
+from curvelint.series import at, jsonable, logged_name, num
 from curvelint.stats import MIN_REL_NOISE, robust_noise, stats
 
 
@@ -121,9 +121,9 @@ broken labels.
         more = f"; {len(spikes) - 1} more spike{'s' if len(spikes) > 2 else ''}" if len(spikes) > 1 else ""
         name = logged_name(run, "train/loss")
         yield Violation(
-            message=(f"{name} spiked to {num(loss[i])} at epoch {int(epochs[i])}, {loss[i] / lv:.1f}x the "
+            message=(f"{name} spiked to {num(loss[i])} at {at(run, epochs[i])}, {loss[i] / lv:.1f}x the "
                      f"{num(lv)} before it ({(loss[i] - lv) / noise:.0f}x its epoch-to-epoch noise), and was back "
-                     f"to {num(loss[j])} by epoch {int(epochs[j])}{more}"),
+                     f"to {num(loss[j])} by {at(run, epochs[j])}{more}"),
             epochs=(int(epochs[i]), int(epochs[j])), series=("train/loss",),
             evidence={"noise": jsonable(noise),
                       "spikes": [{"epoch": int(epochs[a]), "value": jsonable(loss[a]), "level_before": jsonable(b_lv),

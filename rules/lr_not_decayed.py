@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from curvelint.model import Run, Severity
 from curvelint.rule import Option, Rule, Violation
-from curvelint.series import jsonable, logged_name, num, pct
+from curvelint.series import jsonable, logged_name, num, pct, points
 from curvelint.stats import stats
 
 
@@ -101,8 +101,8 @@ Face set `TrainingArguments(lr_scheduler_type="cosine")`.
         sig = "a significant but small fall" if tr.falling(opts.alpha) else "no significant trend"
         name = logged_name(run, key)
         yield Violation(
-            message=(f"{name} moved {pct(abs(moved) / level)} over the last {w} epochs ({num(tail.max())}-{num(tail.min())}, "
-                     f"{sig}) while the learning rate stayed {num(lr.values[0])} for all {lr.n} epochs"),
+            message=(f"{name} moved {pct(abs(moved) / level)} over the last {points(run, w)} ({num(tail.max())}-{num(tail.min())}, "
+                     f"{sig}) while the learning rate stayed {num(lr.values[0])} for all {points(run, lr.n)}"),
             epochs=(int(p.epochs[n - w]), int(p.epochs[-1])), series=(key, "train/learning_rate"),
             evidence={"learning_rate": jsonable(lr.values[0]), "plateau_epochs": w,
                       "plateau_change": jsonable(abs(moved) / level), "trend_p": jsonable(tr.p)},

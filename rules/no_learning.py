@@ -8,7 +8,7 @@ import numpy as np
 
 from curvelint.model import Run, Severity
 from curvelint.rule import Option, Rule, Violation
-from curvelint.series import jsonable, logged_name, num, pct
+from curvelint.series import jsonable, logged_name, num, pct, points
 from curvelint.stats import Profile, chance_classes, stats, trend
 
 
@@ -122,7 +122,7 @@ the model's parameters.
             value = float(p.values[0])
             what = ("exactly 0" if value == 0 else f"exactly {num(value)}")
             yield Violation(
-                message=(f"{name} is {what} at every one of its {p.n} epochs: a broken loss, not computed from the "
+                message=(f"{name} is {what} at every one of its {points(run, p.n)}: a broken loss, not computed from the "
                          "model's output (detached from the graph, an empty or masked target, or a constant logged "
                          "in its place)"),
                 epochs=(int(p.epochs[0]), int(p.epochs[-1])), series=("train/loss",),
@@ -146,7 +146,7 @@ the model's parameters.
         chance = f" and sits at ln({k}) = {math.log(k):.3f}, chance level for {k} classes" if k else ""
         first, best = float(loss[0]), float(loss.min())
         yield Violation(
-            message=(f"{name} moved {pct(change)} over {loss.size} epochs ({num(first)} → {num(loss[-1])}, "
+            message=(f"{name} moved {pct(change)} over {points(run, loss.size)} ({num(first)} → {num(loss[-1])}, "
                      f"best {num(best)}, epoch-to-epoch noise {num(p.noise)}){chance}{val_txt}"),
             epochs=(int(epochs[0]), int(epochs[-1])), series=("train/loss",) + (("val/loss",) if val_txt else ()),
             evidence={"first_loss": jsonable(first), "best_loss": jsonable(best), "change": jsonable(change),

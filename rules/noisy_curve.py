@@ -6,7 +6,7 @@ import numpy as np
 
 from curvelint.model import Run, Severity
 from curvelint.rule import Option, Rule, Violation
-from curvelint.series import jsonable, logged_name, num, pct
+from curvelint.series import jsonable, logged_name, num, pct, points
 from curvelint.stats import stats
 
 
@@ -77,7 +77,7 @@ noise is inherent (or give early stopping a `min_delta` larger than the noise).
             vs_travel = f"; {pct(p.noise / fell)} of how far it fell" if fell > 0 else ""
             yield Violation(
                 message=(f"{name} jitters {pct(noise)} of its level from epoch to epoch (noise {num(p.noise)} around "
-                         f"{num(p.level)}, {p.n} epochs{vs_travel})"),
+                         f"{num(p.level)}, {points(run, p.n)}{vs_travel})"),
                 epochs=(int(p.epochs[0]), int(p.epochs[-1])), series=(key,),
                 evidence={"relative_noise": jsonable(noise), "noise": jsonable(p.noise), "level": jsonable(p.level)},
             )

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from curvelint.model import Run, Severity
 from curvelint.rule import Option, Rule, Violation
-from curvelint.series import jsonable, logged_name, num, pct
+from curvelint.series import at, jsonable, logged_name, num, pct, points
 from curvelint.stats import stats
 
 
@@ -94,9 +94,9 @@ large `epochs=` stops at the right time by itself (Lightning: `Trainer(max_epoch
         start, end = float(p.values[n - w - 1]), float(p.values[-1])
         name = logged_name(run, key)
         yield Violation(
-            message=(f"{name} was still falling at epoch {int(p.epochs[-1])}: its trend over the last {w} epochs "
+            message=(f"{name} was still falling at {at(run, p.epochs[-1])}: its trend over the last {points(run, w)} "
                      f"removed {num(drop)} ({pct(drop / level if level else 0.0)} of its level, {pct(share)} of its improvement since "
-                     f"epoch {int(p.epochs[0])}) "
+                     f"{at(run, p.epochs[0])}) "
                      f"{num(start)} → {num(end)} (Mann-Kendall p={sig.p:.2g})"),
             epochs=(int(p.epochs[n - w - 1]), int(p.epochs[-1])), series=(key,),
             evidence={"window": w, "drop": jsonable(drop), "share_of_improvement": jsonable(share),

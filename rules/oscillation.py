@@ -6,7 +6,7 @@ import numpy as np
 
 from curvelint.model import Run, Severity
 from curvelint.rule import Option, Rule, Violation
-from curvelint.series import jsonable, logged_name, num, pct
+from curvelint.series import jsonable, logged_name, num, pct, points
 from curvelint.stats import stats
 
 
@@ -138,7 +138,7 @@ Face: `TrainingArguments(learning_rate=..., lr_scheduler_type=...)`).
             yield Violation(
                 message=(f"{name} swung up {len(swings)} times by at least {pct(opts.min_swing)} of its level "
                          f"(median swing {pct(float(np.median(rel)))}, the largest {num(h)} = {pct(h / scale)} of the "
-                         f"loss's starting level, epochs {int(p.epochs[a])}-{int(p.epochs[b])}) over {p.n} epochs "
+                         f"loss's starting level, epochs {int(p.epochs[a])}-{int(p.epochs[b])}) over {points(run, p.n)} "
                          f"instead of settling"),
                 epochs=(int(p.epochs[swings[0][0]]), int(p.epochs[swings[-1][1]])), series=(key,),
                 evidence={"swings": len(swings), "median_gap": jsonable(gap), "median_swing": jsonable(float(np.median(rel))),

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from curvelint.model import Run, Severity
 from curvelint.rule import Option, Rule, Violation
-from curvelint.series import jsonable, logged_name, num, pct
+from curvelint.series import at, jsonable, logged_name, num, pct
 from curvelint.stats import stats
 
 
@@ -68,8 +68,8 @@ validation accuracy that improves by a handful of samples on a small set.
         if gain < max(opts.min_gain, acc.noise):
             return
         yield Violation(
-            message=(f"{logged_name(run, loss.key)} rose {pct(rise)} from its minimum {num(loss.best_value)} at epoch "
-                     f"{int(loss.epochs[b])} ({loss.sigmas(end - loss.best_value):.1f}x its noise) while "
+            message=(f"{logged_name(run, loss.key)} rose {pct(rise)} from its minimum {num(loss.best_value)} at "
+                     f"{at(run, loss.epochs[b])} ({loss.sigmas(end - loss.best_value):.1f}x its noise) while "
                      f"{logged_name(run, acc.key)} improved from {num(acc.values[b])} to {num(acc_end)}"),
             epochs=(int(loss.epochs[b]), int(loss.epochs[-1])), series=("val/loss", "val/accuracy"),
             evidence={"best_epoch": int(loss.epochs[b]), "val_loss_rise": jsonable(rise),

@@ -6,7 +6,7 @@ from typing import Iterator
 
 from curvelint.model import Run, Severity
 from curvelint.rule import Option, Rule, Violation
-from curvelint.series import early_stopping_advice, jsonable, logged_name, num, pct, rel_change
+from curvelint.series import at, early_stopping_advice, jsonable, logged_name, num, pct, rel_change
 from curvelint.stats import Profile, metric_direction, stats
 
 
@@ -151,12 +151,12 @@ validation data that change over the run (curriculum, a growing validation split
         mode = "max" if val.higher_is_better else "min"
         patience = val.patience_to_best()
         yield Violation(
-            message=(f"{vname} {moved} {how} from its {best_word} {num(val.best_value)} at epoch {first} to {num(end)} at "
-                     f"epoch {last} ({val.sigmas(worse):.1f}x its epoch-to-epoch noise) while {tname} {tmoved} "
+            message=(f"{vname} {moved} {how} from its {best_word} {num(val.best_value)} at {at(run, first)} to {num(end)} at "
+                     f"{at(run, last)} ({val.sigmas(worse):.1f}x its epoch-to-epoch noise) while {tname} {tmoved} "
                      f"{pct(rel_change(train_then, train_end))} ({num(train_then)} → {num(train_end)})"),
             epochs=(first, last),
             series=(val.key, train.key),
-            remediation=(f"Stop at epoch {first}: {early_stopping_advice(run, vname, patience, mode)}; "
+            remediation=(f"Stop at {at(run, first)}: {early_stopping_advice(run, vname, patience, mode)}; "
                          "then regularize (dropout, weight decay / L2), augment the data or get more of it."),
             evidence={
                 "best_epoch": first,

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from curvelint.model import Run, Severity
 from curvelint.rule import Option, Rule, Violation
-from curvelint.series import early_stopping_advice, jsonable, logged_name, num, pct
+from curvelint.series import at, early_stopping_advice, jsonable, logged_name, num, pct, points
 from curvelint.stats import stats
 
 
@@ -84,8 +84,8 @@ without evidence of a stop); a run stopped by hand or by a time limit.
         name = logged_name(run, val.key)
         yield Violation(
             message=(f"training ended {after} epoch{'s' if after > 1 else ''} after {name}'s best {num(val.best_value)} "
-                     f"at epoch {best_epoch}{plan}, while {name} had {'risen' if val.higher_is_better else 'fallen'} {pct(fall / level)} over the "
-                     f"{val.best - mid} epochs before it (trend over {val.best + 1 - start} epochs: p = {t.p:.2g})"),
+                     f"at {at(run, best_epoch)}{plan}, while {name} had {'risen' if val.higher_is_better else 'fallen'} {pct(fall / level)} over the "
+                     f"{points(run, val.best - mid)} before it (trend over {points(run, val.best + 1 - start)}: p = {t.p:.2g})"),
             epochs=(best_epoch, int(val.epochs[-1])), series=(val.key,),
             severity=Severity.WARNING if stopped else None,
             remediation=(f"If EarlyStopping ended it, its patience ({after} or less) is too small for this curve's noise: "

@@ -8,7 +8,7 @@ import numpy as np
 
 from curvelint.model import Run, Severity
 from curvelint.rule import Option, Rule, Violation
-from curvelint.series import jsonable, logged_name, num, pct
+from curvelint.series import jsonable, logged_name, num, pct, points
 from curvelint.stats import stats
 
 
@@ -110,7 +110,7 @@ PyTorch `torch.optim.lr_scheduler.OneCycleLR`, in Hugging Face
                       else f" with the learning rate at {num(lr.values[0])} → {num(lr.values[-1])}")
         p_txt = "p < 1e-10" if whole.p < 1e-10 else f"p={whole.p:.2g}"
         yield Violation(
-            message=(f"{name} fell a steady {pct(rate)} per epoch ({num(first)} → {num(end)} over {n} epochs){lr_txt} "
+            message=(f"{name} fell a steady {pct(rate)} per epoch ({num(first)} → {num(end)} over {points(run, n)}){lr_txt} "
                      f"and is not flattening: its last third still fell {1 / slowdown:.2f}x as fast as its first "
                      f"(Mann-Kendall {p_txt})"),
             epochs=(int(p.epochs[0]), int(p.epochs[-1])), series=("train/loss",),

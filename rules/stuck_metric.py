@@ -8,7 +8,7 @@ import numpy as np
 
 from curvelint.model import Run, Severity
 from curvelint.rule import Option, Rule, Violation
-from curvelint.series import jsonable, logged_name, num
+from curvelint.series import jsonable, logged_name, num, points
 from curvelint.stats import Profile, stats
 
 #: Metrics that move when a model learns; a loss that does not move is OPT001.
@@ -112,7 +112,7 @@ metric logged at too few decimals to show movement.
             hint = f", the majority-class rate if {levels[0]:.1%} of samples share a label"
         prior = f", and the loss has not beaten the class prior" if band == "near" else ""
         return Violation(
-            message=(f"{' and '.join(parts)} stuck for the last {length} of {p.n} epochs "
+            message=(f"{' and '.join(parts)} stuck for the last {length} of {points(run, p.n)} "
                      f"(within {num(_band(p, band, opts))}){prior}{hint}"),
             epochs=(int(p.epochs[p.n - length]), int(p.epochs[-1])), series=tuple(q.key for q, _ in stuck),
             evidence={"value": jsonable(p.values[-1]), "constant_epochs": length, "band": band,

@@ -8,7 +8,7 @@ import numpy as np
 
 from curvelint.model import Run, Severity
 from curvelint.rule import Option, Rule, Violation
-from curvelint.series import jsonable, logged_name, num, pct
+from curvelint.series import at, jsonable, logged_name, num, pct
 from curvelint.stats import chance_classes, stats
 
 
@@ -80,8 +80,8 @@ large constant term (a regularizer, a KL weight) that hides progress.
         level = (f"ln({chance}) = {math.log(chance):.3f}, the loss of guessing among {chance} classes"
                  if chance else f"{pct(t_end / first)} of its first {num(first)}")
         yield Violation(
-            message=(f"{logged_name(run, 'train/loss')} and {logged_name(run, 'val/loss')} both plateaued by epoch "
-                     f"{int(train.epochs[start])} at {num(t_end)} and {num(v_end)}: {level}"),
+            message=(f"{logged_name(run, 'train/loss')} and {logged_name(run, 'val/loss')} both plateaued by "
+                     f"{at(run, train.epochs[start])} at {num(t_end)} and {num(v_end)}: {level}"),
             epochs=(int(train.epochs[start]), int(train.epochs[-1])), series=("train/loss", "val/loss"),
             evidence={"plateau_epoch": int(train.epochs[start]), "train_loss": jsonable(t_end), "val_loss": jsonable(v_end),
                       "fraction_of_start": jsonable(t_end / first), "chance_classes": chance},

@@ -6,7 +6,7 @@ import numpy as np
 
 from curvelint.model import Run, Severity
 from curvelint.rule import Option, Rule, Violation
-from curvelint.series import jsonable, logged_name, pct
+from curvelint.series import jsonable, logged_name, pct, points
 from curvelint.stats import stats
 
 
@@ -63,7 +63,7 @@ augmentation active only while training) is harmless.
             return
         vname, tname = logged_name(run, "val/loss"), logged_name(run, "train/loss")
         yield Violation(
-            message=(f"{vname} was below {tname} in {below:.0%} of epochs, by a median {pct(margin)} over the "
+            message=(f"{vname} was below {tname} in {below:.0%} of its {points(run, len(t))}, by a median {pct(margin)} over the "
                      f"second half ({vname} / {tname} = {1 - margin:.2f})"),
             epochs=(int(train.epochs[1]), int(train.epochs[-1])), series=("val/loss", "train/loss"),
             evidence={"fraction_below": jsonable(below), "median_margin": jsonable(margin)},

@@ -6,7 +6,7 @@ import numpy as np
 
 from curvelint.model import Run, Severity
 from curvelint.rule import Option, Rule, Violation
-from curvelint.series import jsonable, logged_name, num, pct
+from curvelint.series import jsonable, logged_name, num, pct, points
 from curvelint.stats import stats
 
 
@@ -66,7 +66,7 @@ dominated by a few hard examples that no amount of training moves.
             return
         t0, t1 = float(train.values[-w]), float(train.values[-1])
         yield Violation(
-            message=(f"{logged_name(run, val.key)} stayed within {pct(spread / mid)} of {num(mid)} for the last {w} epochs "
+            message=(f"{logged_name(run, val.key)} stayed within {pct(spread / mid)} of {num(mid)} for the last {points(run, w)} "
                      f"while {logged_name(run, train.key)} fell {pct((t0 - t1) / t0)} "
                      f"({num(t0)} → {num(t1)})"),
             epochs=(int(val.epochs[-w]), int(val.epochs[-1])), series=("val/loss", "train/loss"),

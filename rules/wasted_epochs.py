@@ -6,7 +6,7 @@ import numpy as np
 
 from curvelint.model import Run, Severity
 from curvelint.rule import Option, Rule, Violation
-from curvelint.series import early_stopping_advice, jsonable, logged_name, num, pct
+from curvelint.series import at, early_stopping_advice, jsonable, logged_name, num, pct, points
 from curvelint.stats import stats
 
 
@@ -68,10 +68,10 @@ a validation loss that plateaus while the metric that matters still improves.
         patience = val.patience_to_best()  # the same value GEN001 advises for this curve
         yield Violation(
             message=(f"{name} reached {num(got)} (within {pct(abs(got / val.best_value - 1))} of its {'best' if val.higher_is_better else 'minimum'} "
-                     f"{num(val.best_value)}) at epoch {epoch}; the {after} epochs after it ({after / val.n:.0%} of the "
+                     f"{num(val.best_value)}) at {at(run, epoch)}; the {points(run, after)} after it ({after / val.n:.0%} of the "
                      f"run) bought at most that"),
             epochs=(epoch, int(val.epochs[-1])), series=(val.key,),
-            remediation=(f"Stop near epoch {epoch}: "
+            remediation=(f"Stop near {at(run, epoch)}: "
                          f"{early_stopping_advice(run, name, patience, 'max' if val.higher_is_better else 'min')}, "
                          "and lower the epoch budget."),
             evidence={"best_epoch": int(val.epochs[val.best]), "reached_epoch": epoch, "best_val_loss": jsonable(val.best_value),
