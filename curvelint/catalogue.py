@@ -73,6 +73,9 @@ def accuracy_line(slug: str, measured: Measured | None) -> str:
         precision = f"precision {m['precision']:.2f} over {_plural(m['firings'], 'firing')}"
     else:
         precision = "never fired"
+    loud = m.get("warnings")  # firings at warning/error severity, when the figures have them
+    if not unscored and loud and loud != m["firings"]:
+        precision += f" ({m['warning_precision']:.2f} over the {loud} at warning/error severity)"
     if m["labeled_runs"]:
         recall = f"recall {m['recall']:.2f} of {_plural(m['labeled_runs'], 'labeled run')}"
     else:

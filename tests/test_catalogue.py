@@ -96,6 +96,9 @@ def test_accuracy_line_wording():
     assert accuracy_line("a", measured) == "measured on c (10 labeled runs): precision 1.00 over 1 firing, no labeled run calls for it"
     assert accuracy_line("b", measured) == "measured on c (10 labeled runs): never fired, recall 0.50 of 2 labeled runs"
     assert "precision not scored" in accuracy_line("too-few-epochs", measured)
+    measured["rules"]["a"].update(firings=4, precision=0.5, warnings=2, warning_precision=1.0)
+    assert accuracy_line("a", measured).startswith(
+        "measured on c (10 labeled runs): precision 0.50 over 4 firings (1.00 over the 2 at warning/error severity)")
     assert accuracy_line("zzz", measured).startswith("not measured: no labeled run calls for it and it never fired")
     assert accuracy_line("zzz", None).startswith("not measured")
 
