@@ -1,26 +1,14 @@
-"""Numeric helpers rules share: aligning series on epochs, smoothing, and printing numbers.
+"""What rules share for reading a series and saying what they saw: finite points, numbers and
+percentages as people read them, names as the user logged them, advice in the user's framework.
 
-Kept apart from the rules so every rule judges and formats the same way.
+The statistics rules judge by live in `curvelint.stats`; this module is about the words.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 import numpy as np
 
 from curvelint.model import Curve, Run, keras_name
-
-
-@dataclass(frozen=True)
-class Aligned:
-    """Two or more series on their common epochs where all are finite."""
-
-    epochs: np.ndarray
-    values: tuple[np.ndarray, ...]
-
-    def __len__(self) -> int:
-        return int(self.epochs.size)
 
 
 def finite(curve: Curve) -> tuple[np.ndarray, np.ndarray]:
@@ -29,76 +17,12 @@ def finite(curve: Curve) -> tuple[np.ndarray, np.ndarray]:
     return curve.step[ok], curve.value[ok]
 
 
-def align(run: Run, *keys: str) -> Aligned:
-    """The resolved series `keys` of `run` on the epochs all of them logged a finite value."""
-    curves = [run.get(k) for k in keys]
-    if any(c is None for c in curves):
-        return Aligned(np.zeros(0, dtype=np.int64), tuple(np.zeros(0) for _ in keys))
-    pairs = [finite(c) for c in curves]  # type: ignore[arg-type]
-    common = pairs[0][0]
-    if all(np.array_equal(steps, common) for steps, _ in pairs[1:]) and np.all(common[1:] > common[:-1]):
-        return Aligned(common, tuple(vals for _, vals in pairs))  # the usual case: same epochs, in order
-    for steps, _ in pairs[1:]:
-        common = np.intersect1d(common, steps, assume_unique=True)
-    values = []
-    for steps, vals in pairs:
-        # steps are unique after resolving restarts, so searchsorted on a sorted copy is exact
-        order = np.argsort(steps, kind="stable")
-        idx = np.searchsorted(steps[order], common)
-        values.append(vals[order][idx])
-    return Aligned(common, tuple(values))
-
-
 def series(run: Run, key: str) -> tuple[np.ndarray, np.ndarray]:
     """(epochs, values) of one resolved series, finite points only; empty if the run lacks it."""
     curve = run.get(key)
     if curve is None:
         return np.zeros(0, dtype=np.int64), np.zeros(0)
     return finite(curve)
-
-
-def falling_fraction(values: np.ndarray) -> float:
-    """Share of epoch-to-epoch steps that go down: 1.0 for a monotone fall."""
-    if values.size < 2:
-        return 0.0
-    return float(np.mean(np.diff(values) < 0))
-
-
-def relative_noise(values: np.ndarray) -> float:
-    """Epoch-to-epoch jitter: median distance of each point from the midpoint of its neighbours,
-    relative to the curve's level. Zero for straight or gently curving lines, large for
-    zig-zags, and one outlier moves the median little."""
-    if values.size < 3:
-        return 0.0
-    level = float(np.median(np.abs(values)))
-    rough = np.abs(values[1:-1] - (values[:-2] + values[2:]) / 2)
-    return float(np.median(rough)) / level if level > 0 else 0.0
-
-
-def rolling_mean(values: np.ndarray, window: int) -> np.ndarray:
-    """Centered moving average; the ends use the points available (no padding artefacts)."""
-    if window <= 1 or values.size == 0:
-        return values.astype(np.float64, copy=True)
-    window = min(window, values.size)
-    kernel = np.ones(window)
-    sums = np.convolve(values, kernel, mode="same")
-    counts = np.convolve(np.ones(values.size), kernel, mode="same")
-    return sums / counts
-
-
-def tail_median(values: np.ndarray, count: int) -> float:
-    """Median of the last `count` values: the end level without one noisy epoch deciding it."""
-    count = max(1, min(count, values.size))
-    return float(np.median(values[-count:]))
-
-
-def travel(values: np.ndarray) -> float:
-    """How far a loss came down: first value minus minimum (or |first| if it never fell).
-    Changes small against this are noise at the loss's floor, whatever their ratio."""
-    if values.size == 0:
-        return 0.0
-    fell = float(values[0] - values.min())
-    return fell if fell > 0 else abs(float(values[0]))
 
 
 def rel_change(start: float, end: float) -> float:
