@@ -259,18 +259,11 @@ class Profile:
         if self.n < 3:
             return False
         t = self.tail_trend(window)
-        if not (t.rising(alpha) if self.higher_is_better else t.falling(alpha)):
+        if not self.improving(t, alpha):
             return False
         span = float(self.epochs[-1] - self.epochs[-window]) or float(window - 1)
         level = abs(self.end()) or 1.0
         return abs(t.slope) * span >= min_change * level
-
-    def first_near_best(self, tolerance: float) -> int:
-        """First index whose value is within max(`tolerance` x |best|, 1 noise) of the best: where
-        the curve effectively got to its best, however long it then hovered there."""
-        band = max(tolerance * abs(self.best_value), self.noise)
-        near = np.flatnonzero(self._better(self.values) <= self._better(np.array([self.best_value]))[0] + band)
-        return int(near[0]) if near.size else self.best
 
     def patience_to_best(self) -> int:
         """The smallest EarlyStopping patience that would still have reached the best point: one
