@@ -2,7 +2,7 @@ from __future__ import annotations
 
 import pytest
 
-from curvelint.readers.names import canonical, canonical_all
+from curvelint.readers.names import axis_of, canonical, canonical_all, looks_like_metric, normalize
 
 
 @pytest.mark.parametrize("raw, hint, expected", [
@@ -31,6 +31,29 @@ from curvelint.readers.names import canonical, canonical_all
     ("test_loss", None, ("loss", "test", "epoch")),
     ("val_mean_absolute_error", None, ("mae", "val", "epoch")),
     ("rnn_val_loss", None, ("rnn_loss", "val", "epoch")),
+    # kept by hand: `*_history` and friends are the series itself
+    ("train_loss_history", None, ("loss", "train", "epoch")),
+    ("val_acc_history", None, ("accuracy", "val", "epoch")),
+    ("Train Loss History", None, ("loss", "train", "epoch")),
+    ("val_loss_hist", None, ("loss", "val", "epoch")),
+    ("loss_per_epoch", None, ("loss", "train", "epoch")),
+    ("loss_values", None, ("loss", "train", "epoch")),
+    ("val_acc_list", None, ("accuracy", "val", "epoch")),
+    ("q_values", None, ("q_values", "train", "epoch")),  # not a metric word before it: kept
+    # plurals of any metric word, prefixed too
+    ("train_accuracies", None, ("accuracy", "train", "epoch")),
+    ("rnn_losses", None, ("rnn_loss", "train", "epoch")),
+    ("val_f1s", None, ("f1", "val", "epoch")),
+    ("test_errors", None, ("error", "test", "epoch")),
+    ("lrs", None, ("learning_rate", "train", "epoch")),
+    ("learning_rates", None, ("learning_rate", "train", "epoch")),
+    ("loss", None, ("loss", "train", "epoch")),  # ends in s, is no plural
+    # `valid` is a split word, spaces and capitals are separators
+    ("Valid MSE", None, ("mse", "val", "epoch")),
+    ("valid_loss", None, ("loss", "val", "epoch")),
+    ("test_acc", None, ("accuracy", "test", "epoch")),
+    ("fine_tune_val_loss", None, ("fine_tune_loss", "val", "epoch")),
+    ("val_out_a_loss", None, ("out_a_loss", "val", "epoch")),
 ])
 def test_canonical(raw, hint, expected):
     c = canonical(raw, hint)
@@ -55,3 +78,26 @@ def test_colliding_names_keep_raw_spelling():
     assert m["acc"].name == "acc"
     m = canonical_all(["Loss", "loss"])
     assert sorted(c.name for c in m.values()) == ["loss", "loss_2"]
+
+
+def test_history_suffix_alone_is_a_name():
+    c = canonical("history")
+    assert c is not None and c.name == "history"
+    assert looks_like_metric("val_loss_history") and not looks_like_metric("history")
+
+
+def test_normalize_compares_spellings():
+    assert normalize("Valid MSE") == normalize("valid-mse") == normalize("valid_mse") == "valid_mse"
+
+
+@pytest.mark.parametrize("names, axis", [
+    (["epoch"], "epoch"),
+    (["step"], "step"),
+    (["global_step"], "step"),
+    (["Iteration"], "step"),
+    (["epoch", "step"], "epoch"),  # Lightning: steps beside epochs, judged by epoch
+    ([], "epoch"),
+    (["index"], "epoch"),
+])
+def test_axis_of(names, axis):
+    assert axis_of(names) == axis

@@ -1,8 +1,8 @@
 """Canonical metric names: every reader maps what it finds onto (name, split, granularity).
 
 Keras writes `val_acc`, TensorBoard `validation/epoch_accuracy`, Lightning `val_acc_epoch`,
-PyTorch users `Loss/val` or `ValLoss`; rules should see `val/accuracy` and `val/loss` in every
-case.
+PyTorch users `Loss/val`, `ValLoss`, `val_losses` or `val_loss_history`; rules should see
+`val/accuracy` and `val/loss` in every case.
 """
 
 from __future__ import annotations
@@ -13,8 +13,13 @@ from typing import Iterable
 
 from curvelint.model import BATCH, EPOCH, TEST, TRAIN, VAL
 
+#: `Run.axis` / `Source.axis` of logs stepped by global step.
+STEP = "step"
+
 #: Columns/tags that are the x-axis, not a series.
 AXIS_NAMES = frozenset({"epoch", "epochs", "step", "steps", "global_step", "iteration", "iterations"})
+#: Axis names that count optimizer steps, not epochs: messages then say `step 1,500`.
+STEP_AXIS_NAMES = frozenset({"step", "steps", "global_step", "iteration", "iterations"})
 #: Placeholders that are not curves: Lightning logs `hp_metric = -1` whenever hparams are logged.
 PLACEHOLDERS = frozenset({"hp_metric"})
 
@@ -26,10 +31,19 @@ _SPLIT_WORDS = {
 _ALIASES = {
     "acc": "accuracy", "accs": "accuracy", "accuracies": "accuracy",
     "losses": "loss",
-    "lr": "learning_rate", "learningrate": "learning_rate",
+    "lr": "learning_rate", "lrs": "learning_rate", "learningrate": "learning_rate",
     "mean_absolute_error": "mae", "mean_squared_error": "mse",
     "root_mean_squared_error": "rmse", "mean_absolute_percentage_error": "mape",
 }
+#: Words of the metrics training logs hold; a plural of one (`losses`, `f1s`) means the same.
+METRIC_WORDS = frozenset({
+    "loss", "accuracy", "acc", "auc", "mae", "mse", "rmse", "mape", "learning_rate",
+    "precision", "recall", "f1", "iou", "dice", "perplexity", "error", "crossentropy",
+})
+#: What people append to a series' name when they keep it by hand: `train_loss_history`.
+_WRAPPERS = ("_history", "_hist", "_per_epoch")
+#: Appended too (`loss_values`), but only stripped after a metric word: `q_values` stays.
+_METRIC_WRAPPERS = ("_values", "_list")
 #: Accuracy variants that become plain `accuracy` when the run has no plain accuracy.
 _ACCURACY_FAMILY = frozenset({
     "categorical_accuracy", "sparse_categorical_accuracy", "binary_accuracy",
@@ -54,6 +68,11 @@ def _snake(raw: str) -> str:
     return re.sub(r"_+", "_", text).strip("_")
 
 
+def normalize(raw: str) -> str:
+    """A name as names are compared: `Valid MSE`, `valid-mse` and `ValidMse` are `valid_mse`."""
+    return _snake(raw)
+
+
 def canonical(raw: str, split_hint: str | None = None) -> Canonical | None:
     """Map one raw metric name; None for axis columns (`epoch`, `step`) and empty names."""
     parts = [p for p in re.split(r"/", raw.strip()) if p]
@@ -70,6 +89,12 @@ def canonical(raw: str, split_hint: str | None = None) -> Canonical | None:
     if not text or text in AXIS_NAMES or text in PLACEHOLDERS:
         return None
 
+    for wrapper in _WRAPPERS + _METRIC_WRAPPERS:  # `val_acc_history`, `loss_values`: the series
+        if text.endswith(wrapper) and len(text) > len(wrapper):
+            rest = text[: -len(wrapper)]
+            if wrapper in _WRAPPERS or _singular(rest).rpartition("_")[2] in METRIC_WORDS:
+                text = rest
+            break
     granularity = EPOCH
     # TF2 Keras: validation/evaluation_loss_vs_iterations (validation at the end of each epoch,
     # stepped by optimizer iteration)
@@ -97,11 +122,26 @@ def canonical(raw: str, split_hint: str | None = None) -> Canonical | None:
             if m:
                 split, text = _SPLIT_WORDS[m.group(2)], f"{m.group(1)}_{m.group(3)}"
     text = _ALIASES.get(text, text)
+    text = _ALIASES.get(_singular(text), _singular(text))
     if split is None:
         split = split_hint or TRAIN
     if text == "learning_rate":
         split = TRAIN  # one optimizer; Keras writes it in train/ only
     return Canonical(text, split, granularity)
+
+
+def _singular(text: str) -> str:
+    """`rnn_losses` -> `rnn_loss`, `val_f1s` -> `f1`: a plural last word of a known metric."""
+    head, _, word = text.rpartition("_")
+    if word in METRIC_WORDS:
+        return text
+    for plural, single in (("ies", "y"), ("es", ""), ("s", "")):
+        if word.endswith(plural) and word[: len(word) - len(plural)] + single in METRIC_WORDS:
+            word = word[: len(word) - len(plural)] + single
+            return f"{head}_{word}" if head else word
+    if text.endswith("_rates") and text[:-1] in METRIC_WORDS:  # learning_rates
+        return text[:-1]
+    return text
 
 
 def canonical_all(raws: Iterable[str], split_hint: str | None = None) -> dict[str, Canonical]:
@@ -137,12 +177,17 @@ def canonical_all(raws: Iterable[str], split_hint: str | None = None) -> dict[st
     return mapped
 
 
+def axis_of(names: Iterable[str]) -> str:
+    """What a log's x values count, from the names of its axis columns or keys: `step` when
+    they are global steps (`step`, `iteration`) and no epoch is logged beside them."""
+    found = {normalize(n) for n in names} & AXIS_NAMES
+    return STEP if found and found <= STEP_AXIS_NAMES else EPOCH
+
+
 def looks_like_metric(raw: str) -> bool:
     """Is this a name a training log would have? Used to sniff CSV headers and JSON keys."""
     c = canonical(raw)
     if c is None:
         return False
     words = set(c.name.split("_"))
-    known = {"loss", "accuracy", "acc", "auc", "mae", "mse", "rmse", "mape", "learning_rate",
-             "precision", "recall", "f1", "iou", "dice", "perplexity", "error", "crossentropy"}
-    return bool(words & known) or c.name in _ALIASES.values()
+    return bool(words & METRIC_WORDS) or c.name in _ALIASES.values()
