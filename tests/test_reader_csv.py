@@ -69,10 +69,10 @@ def test_pandas_to_csv_without_epoch_counts_rows(tmp_path):
 
 
 def test_pandas_index_column_is_the_axis(tmp_path):
-    data = ",loss,val_loss\n0,0.5,0.6\n1,0.4,0.5\n"
+    data = ",loss,val_loss\n0,0.5,0.6\n1,0.4,0.5\n2,0.35,0.45\n"
     curves, _ = read(tmp_path, data, name="h.csv")
     assert set(curves) == {"train/loss", "val/loss"}
-    assert curves["train/loss"].step.tolist() == [0, 1]
+    assert curves["train/loss"].step.tolist() == [0, 1, 2]
 
 
 def test_ragged_row_and_text_cell_become_problems_not_exceptions(tmp_path):

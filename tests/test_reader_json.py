@@ -123,7 +123,10 @@ def test_non_numeric_metric_values_are_an_error(tmp_path):
 ])
 def test_json_that_is_not_a_history_is_not_a_log(tmp_path, text):
     with pytest.raises(NotALog):
-        read(tmp_path, text)
+        read(tmp_path, text, name="package.json")
+    # named like a history, the same content is a broken history, reported (LOG001), not skipped
+    with pytest.raises(ReadError, match="named like a Keras history"):
+        read(tmp_path, text, name="model_history.json")
 
 
 def test_empty_file_is_an_error(tmp_path):

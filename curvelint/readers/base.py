@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 from dataclasses import dataclass, field
 from typing import ClassVar
 
@@ -69,6 +70,17 @@ class Reader:
         `checkpoint-*/trainer_state.json`), how new it is: of the snapshots in one run directory
         only the highest-ranked one that holds curves is read. May read the file's first bytes."""
         return None
+
+
+_HISTORY_NAME = re.compile(r"(?:.*[_\-. ])?history(?:[_\-. ].*)?", re.IGNORECASE)
+
+
+def history_by_name(path: str) -> bool:
+    """`history.json`, `model_history.csv`, `history_fold1.json`: a name that says the file holds a
+    training history. Such a file is never passed over: if it cannot be read as one, the user hears
+    why (a non-log of another name is skipped silently)."""
+    stem = os.path.splitext(os.path.basename(path))[0]
+    return _HISTORY_NAME.fullmatch(stem) is not None
 
 
 def split_hint_for(path: str) -> str | None:

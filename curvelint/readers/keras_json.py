@@ -5,6 +5,10 @@ Shapes read: a plain `{"loss": [...]}` dict; `{"history": {...}}` wrappers (with
 `records`, `split` and `table` orientations; `{"epochs": [...], "metrics": {...}}`; and a JSON
 string holding the Python repr of the dict (`json.dump(str(history.history))`). `NaN`,
 `Infinity` and `null` (pandas' NaN) are kept as non-finite values.
+
+A file named like a history (`history.json`, `*_history.json`) is one by intent: if its content
+is not a history (no series, a list nested 100,000 deep) that is a read error naming the file,
+never a skip. Under other names such content is simply not a log.
 """
 
 from __future__ import annotations
@@ -17,8 +21,8 @@ from typing import Any
 import numpy as np
 
 from curvelint.model import Curve, ReadProblem
-from curvelint.readers.base import NotALog, Reader, ReadError, Source, decode_text
-from curvelint.readers.names import AXIS_NAMES, canonical_all, looks_like_metric
+from curvelint.readers.base import NotALog, Reader, ReadError, Source, decode_text, history_by_name
+from curvelint.readers.names import AXIS_NAMES, axis_of, canonical_all, looks_like_metric
 
 FORMAT = "keras-json"
 _INT_KEY = re.compile(r"^-?\d+$")
@@ -34,10 +38,25 @@ class KerasJsonReader(Reader):
         return name.lower().endswith(".json")
 
     def sniff(self, head: bytes, name: str) -> bool:
+        if history_by_name(name):
+            return True
         text = head.lower()
         return any(tok in text for tok in (b"loss", b"acc", b"val_", b"mae", b"mse"))
 
     def read(self, path: str) -> Source:
+        strict = history_by_name(path)
+        try:
+            return self._read(path, strict)
+        except NotALog as exc:
+            if strict:
+                raise ReadError(f"named like a Keras history but holds none: {exc}") from None
+            raise
+        except RecursionError:
+            if strict:
+                raise ReadError("JSON nested too deeply to be a history") from None
+            raise NotALog("JSON nested too deeply") from None
+
+    def _read(self, path: str, strict: bool) -> Source:
         with open(path, "rb") as fh:
             data = fh.read()
         if not data.strip():
@@ -55,13 +74,17 @@ class KerasJsonReader(Reader):
             problem = ReadProblem(path, f"{problem.message}; read the {len(salvaged)} complete series before it",
                                   line=exc.lineno)
             return Source(path=path, format=FORMAT, curves=curves, problems=[problem])
-        except RecursionError:
-            raise ReadError("JSON nested too deeply") from None
-        return Source(path=path, format=FORMAT, curves=curves_from_object(obj, source=path))
+        return Source(path=path, format=FORMAT, curves=curves_from_object(obj, source=path, strict=strict),
+                      axis=_axis(obj))
 
 
-def curves_from_object(obj: Any, source: str | None = None) -> list[Curve]:
-    """Curves from an already-parsed history object (also used for in-memory `History`)."""
+def curves_from_object(obj: Any, source: str | None = None, strict: bool = True) -> list[Curve]:
+    """Curves from an already-parsed history object (also used for in-memory `History`).
+
+    With `strict`, a metric-named list holding no number at all (`"loss": ["high", "low"]`) is a
+    broken history; without, it is taken for what it more likely is, a list of names
+    (`"precision_not_scored": ["internal-error"]` in a report). A mostly numeric series with a
+    bad value is an error either way."""
     if isinstance(obj, str):
         obj = _parse_repr(obj)
     columns, steps = _table(obj)
@@ -82,7 +105,7 @@ def curves_from_object(obj: Any, source: str | None = None) -> list[Curve]:
         else:
             values = column
             col_steps = steps if steps is not None and len(steps) == len(column) else np.arange(len(column))
-        floats = _floats(values, raw)
+        floats = _floats(values, raw, strict)
         if floats is None:
             continue
         curves.append(Curve(name=canon.name, split=canon.split, granularity=canon.granularity,
@@ -90,6 +113,20 @@ def curves_from_object(obj: Any, source: str | None = None) -> list[Curve]:
     if not curves:
         raise NotALog("no numeric series")
     return curves
+
+
+def _axis(obj: Any) -> str:
+    """`step` when the history's x values are global steps: its axis key is `step`,
+    `iteration` or `global_step` and no epoch is logged (records: the first row's keys)."""
+    keys: set[str] = set()
+    for part in (obj, *(obj.get(k) for k in ("history", "metrics")) if isinstance(obj, dict) else ()):
+        if isinstance(part, list) and part and isinstance(part[0], dict):
+            part = part[0]
+        if isinstance(part, dict):
+            keys |= {str(k) for k in part}
+            if isinstance(part.get("columns"), list):  # pandas orient="split"
+                keys |= {str(c) for c in part["columns"]}
+    return axis_of(keys)
 
 
 _COMPLETE_SERIES = re.compile(r'"([^"\\]{1,200})"\s*:\s*(\[[^\[\]{}"]*\])')
@@ -150,7 +187,7 @@ def _records(rows: list[Any], index: list[Any] | None = None) -> tuple[dict[str,
         if not isinstance(row, dict):
             continue
         step = None
-        for key in ("epoch", "Epoch", "epochs", "step"):
+        for key in ("epoch", "Epoch", "epochs", "step", "global_step", "iteration"):
             if key in row:
                 step = _as_step(row[key])
                 break
@@ -165,18 +202,45 @@ def _records(rows: list[Any], index: list[Any] | None = None) -> tuple[dict[str,
     return columns, None
 
 
-def _histories(histories: list[dict[str, list[Any]]]) -> tuple[dict[str, Any], None]:
-    """{"0": {history}, "1": {history}}: several fits saved together. Kept in order as one series
-    per metric whose epochs restart for each fit, as an appended CSVLogger file would be."""
-    columns: dict[str, dict[int, Any]] = {}
-    offset = 0
-    for h in histories:
-        for name, values in h.items():
+def _histories(histories: list[dict[str, Any]]) -> tuple[dict[str, Any], None]:
+    """Several fits saved together (`{"0": h0, "1": h1}`, `[h0, h1]`). Kept in order as one
+    series per metric whose epochs restart for each fit, as an appended CSVLogger file would be;
+    `curvelint.attempts` then tells resumes, continuations and fresh trainings apart. A fit's own
+    epoch list (`History.epoch`, which starts at `initial_epoch`) numbers its points, so a resumed
+    fit shows where it resumed; without one its epochs count from 0."""
+    columns: dict[str, dict[tuple[int, int], Any]] = {}
+    for fit, h in enumerate(histories):
+        series, epochs = _fit(h)
+        for name, values in series.items():
+            numbered = epochs if epochs is not None and len(epochs) == len(values) else range(len(values))
             col = columns.setdefault(name, {})
-            for i, v in enumerate(values):
-                col[(offset, i)] = v  # type: ignore[index]
-        offset += 1
+            for epoch, v in zip(numbered, values):
+                col[(fit, int(epoch))] = v
     return {name: _Restarting(col) for name, col in columns.items()}, None
+
+
+def _fit(h: dict[str, Any]) -> tuple[dict[str, list[Any]], np.ndarray | None]:
+    """One fit's {name: values} and its epoch list: `{"loss": [...], "epoch": [...]}` or
+    `{"history": {...}, "epoch": [...]}` (`{"history": h.history, "epoch": h.epoch}`)."""
+    inner = h.get("history") if isinstance(h.get("history"), dict) else h
+    epochs = None
+    for source in (h, inner):
+        for key, value in source.items():
+            if key.lower() in AXIS_NAMES and epochs is None:
+                epochs = _steps(value)
+    series = {k: v for k, v in inner.items() if isinstance(v, list) and k.lower() not in AXIS_NAMES}
+    return series, epochs
+
+
+def _is_fit(h: Any, *, longer_than: int = 0) -> bool:
+    """A saved `History.history` (every value a list), or one wrapped with its epochs; with
+    `longer_than`, some series must hold more points than that (a list of per-epoch records
+    may hold one-element lists)."""
+    if not isinstance(h, dict) or not h:
+        return False
+    inner = h.get("history") if isinstance(h.get("history"), dict) else h
+    lists = [v for k, v in inner.items() if k.lower() not in AXIS_NAMES]
+    return bool(lists) and all(isinstance(v, list) for v in lists) and any(len(v) > longer_than for v in lists)
 
 
 class _Restarting(dict):
@@ -186,6 +250,8 @@ class _Restarting(dict):
 def _table(obj: Any) -> tuple[dict[str, Any], np.ndarray | None]:
     """Find the {name: values} table in any of the supported shapes."""
     if isinstance(obj, list):
+        if obj and all(_is_fit(r, longer_than=1) for r in obj):
+            return _histories(obj)  # [h0, h1]: a list of fit histories
         if obj and all(isinstance(r, dict) for r in obj):
             return _records(obj)
         return {}, None
@@ -213,8 +279,8 @@ def _table(obj: Any) -> tuple[dict[str, Any], np.ndarray | None]:
                 for r in obj["data"] if isinstance(r, dict)]
         return _records(rows)
     if obj and all(_INT_KEY.match(str(k)) for k in obj) and all(isinstance(v, dict) for v in obj.values()):
-        inner = list(obj.values())
-        if all(isinstance(x, list) for v in inner for x in v.values()):
+        inner = [obj[k] for k in sorted(obj, key=int)]  # fits in order, even if saved with sort_keys
+        if all(_is_fit(v) for v in inner):
             return _histories(inner)
         # pandas orient="index": {"0": {"loss": ...}, "1": {...}}
         return _records([{"epoch": int(k), **v} for k, v in obj.items()])
@@ -232,7 +298,7 @@ def _table(obj: Any) -> tuple[dict[str, Any], np.ndarray | None]:
     return columns, steps
 
 
-def _floats(values: list[Any], name: str) -> np.ndarray | None:
+def _floats(values: list[Any], name: str, strict: bool = True) -> np.ndarray | None:
     """Numbers of one series; None if it is not a numeric series at all.
 
     A metric-named series holding a value that is not a number is an error (the file is a
@@ -249,7 +315,11 @@ def _floats(values: list[Any], name: str) -> np.ndarray | None:
         elif isinstance(v, list) and len(v) == 1 and isinstance(v[0], (int, float)):
             out[i] = float(v[0])
         else:
-            if looks_like_metric(name) and isinstance(v, (str, bool, list, dict)) and len(values) > 0:
+            if looks_like_metric(name) and isinstance(v, (str, bool, list, dict)) and (strict or _has_number(values)):
                 raise ReadError(f"value {str(v)[:40]!r} of {name!r} at index {i} is not a number")
             return None
     return out
+
+
+def _has_number(values: list[Any]) -> bool:
+    return any(isinstance(v, (int, float)) and not isinstance(v, bool) for v in values)

@@ -14,6 +14,8 @@ from __future__ import annotations
 
 import mmap
 import os
+import re
+from dataclasses import dataclass
 
 import numpy as np
 
@@ -22,6 +24,40 @@ from curvelint.readers.base import Reader, ReadError, Source, add_epoch_means, e
 from curvelint.readers.names import canonical_all
 
 FORMAT = "tensorboard"
+#: TensorBoard's own file names: `events.out.tfevents.<time>.<host>[.<pid>.<n>][.v2 | suffix]`.
+PREFIX = "events.out.tfevents."
+_NAME = re.compile(r"events\.out\.tfevents\.(\d+)(?:\.(.*))?")
+_PID_COUNTER = re.compile(r"(.+)\.(\d+)\.(\d+)")
+
+
+def is_event_file(name: str) -> bool:
+    """By TensorBoard's file-name pattern, never a substring (`tfevents.py` is source code)."""
+    return name.startswith(PREFIX)
+
+
+@dataclass(frozen=True)
+class Writer:
+    """Who wrote an event file, as its name says: TF2 and PyTorch add the writer's process id
+    and a counter after the host; TF1 and tensorboardX names stop at the host."""
+
+    time: int
+    host: str
+    pid: int | None = None
+
+
+def writer_of(name: str) -> Writer | None:
+    """The writer named by an event file's name; None if the name is not TensorBoard's."""
+    m = _NAME.fullmatch(name)
+    if m is None:
+        return None
+    rest = m.group(2) or ""
+    for suffix in (".v2", ".profile-empty"):
+        if rest.endswith(suffix):
+            rest = rest[: -len(suffix)]
+    parts = _PID_COUNTER.fullmatch(rest)
+    if parts:
+        return Writer(int(m.group(1)), parts.group(1), int(parts.group(2)))
+    return Writer(int(m.group(1)), rest)
 
 
 class TensorBoardReader(Reader):
@@ -30,7 +66,7 @@ class TensorBoardReader(Reader):
     directory_run = True
 
     def accepts_name(self, name: str) -> bool:
-        return "tfevents" in name
+        return is_event_file(name)
 
     def read(self, path: str) -> Source:
         scalars, problems = read_scalars(path)
