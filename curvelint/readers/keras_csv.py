@@ -16,7 +16,7 @@ import numpy as np
 
 from curvelint.model import Curve
 from curvelint.readers.base import NotALog, Reader, Source, history_by_name
-from curvelint.readers.names import AXIS_NAMES, canonical_all, looks_like_metric
+from curvelint.readers.names import AXIS_NAMES, axis_of, canonical_all, looks_like_metric
 from curvelint.readers.table import Table, header_cells, looks_like_header, parse_table
 
 FORMAT = "keras-csv"
@@ -58,7 +58,8 @@ class KerasCsvReader(Reader):
                 steps = step_of_row[rows]
             curves.append(Curve(name=canon.name, split=canon.split, granularity=canon.granularity,
                                 step=steps, value=values, lines=table.lines[rows], source=path, raw_name=raw))
-        return Source(path=path, format=fmt, curves=curves, problems=table.problems)
+        return Source(path=path, format=fmt, curves=curves, problems=table.problems,
+                      axis=axis_of([axis] if axis is not None else []))
 
 
 def not_per_epoch(table: Table, axis: str | None, path: str) -> str | None:

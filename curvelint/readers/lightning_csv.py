@@ -2,17 +2,19 @@
 
 Each row holds only what was logged at that step, so every column has gaps. A column logged at
 most once per epoch (`val_loss`, `train_loss_epoch`) is an epoch series stepped by epoch; one
-logged more often (`train_loss_step`) is a batch series stepped by global step.
+logged more often (`train_loss_step`) is a batch series stepped by global step. A file without
+epochs (a `step` column only) is stepped by global step throughout: every series is judged at
+the steps it was logged (`Source.axis == "step"`), as a Hugging Face log is.
 """
 
 from __future__ import annotations
 
 import numpy as np
 
-from curvelint.model import BATCH, EPOCH, Curve
+from curvelint.model import BATCH, EPOCH, Curve, series_key
 from curvelint.readers.base import Reader, Source, add_epoch_means, epochs_at
-from curvelint.readers.names import AXIS_NAMES, canonical_all
-from curvelint.readers.table import header_cells, looks_like_header, parse_table
+from curvelint.readers.names import AXIS_NAMES, STEP, Canonical, canonical_all
+from curvelint.readers.table import Table, header_cells, looks_like_header, parse_table
 
 FORMAT = "lightning-csv"
 
@@ -36,6 +38,9 @@ class LightningCsvReader(Reader):
         epoch_of, has_epoch = table.by_row(epoch_name)
         step_of, has_step = table.by_row(step_name)
         names = canonical_all(h for h in table.columns if h.lower() not in AXIS_NAMES)
+        by_step = not has_epoch.any() and has_step.any()
+        if by_step:
+            return _by_step(path, table, names, step_of, has_step)
         curves = []
         for raw, canon in names.items():
             rows, values = table.columns[raw].arrays()
@@ -58,4 +63,21 @@ class LightningCsvReader(Reader):
             map_steps, map_epochs = step_of[both][order], epoch_of[both][order]
             curves = add_epoch_means(curves, lambda steps: epochs_at(steps, map_steps, map_epochs))
         return Source(path=path, format=FORMAT, curves=curves, problems=table.problems)
+
+
+def _by_step(path: str, table: Table, names: dict[str, Canonical], step_of: np.ndarray,
+             has_step: np.ndarray) -> Source:
+    """No epoch logged: each series at its global steps, `train_loss_step` included (it is the
+    training curve when no epoch-level twin exists)."""
+    epoch_level = {series_key(c.split, c.name) for c in names.values() if c.granularity == EPOCH}
+    curves = []
+    for raw, canon in names.items():
+        rows, values = table.columns[raw].arrays()
+        granularity = canon.granularity
+        if granularity == BATCH and series_key(canon.split, canon.name) not in epoch_level:
+            granularity = EPOCH
+        steps = np.where(has_step[rows], step_of[rows], rows)
+        curves.append(Curve(name=canon.name, split=canon.split, granularity=granularity, step=steps,
+                            value=values, lines=table.lines[rows], source=path, raw_name=raw))
+    return Source(path=path, format=FORMAT, curves=curves, problems=table.problems, axis=STEP)
 
