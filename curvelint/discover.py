@@ -1,10 +1,15 @@
 """Finding logs under the given paths and grouping them by the directory that holds one run.
 
 Grouping follows how training writes logs: a Keras TensorBoard log dir with its `train/` and
-`validation/` sub-directories is one run; several event files in one directory are one run; the
-Hugging Face `checkpoint-*/` folders of an output dir belong to that dir's run; a CSVLogger file
-and a history JSON beside it are read together and become one run when they describe the same
-numbers (that is decided in `assemble`, which reads them).
+`validation/` sub-directories is one log dir; the Hugging Face `checkpoint-*/` folders of an
+output dir belong to that dir's run; a CSVLogger file and a history JSON beside it are read
+together, and so are the TensorBoard dirs below a folder holding such files (`logs/`,
+`tb_logs/`, `logs/fit/<timestamp>/`): `assemble` reads them and decides what is one run (the
+same numbers) and what are separate trainings in one log dir.
+
+Linear in the number of files: a file is told from a second path to it by its (device, inode),
+looked up in a set, and a TensorBoard dir finds the folder it may belong to by walking up at
+most `NEST_DEPTH` parent directories.
 """
 
 from __future__ import annotations
@@ -18,6 +23,9 @@ from curvelint.model import LintError
 from curvelint.readers.base import HEAD_BYTES, Reader, split_hint_for
 from curvelint.remote import RemoteError, fetch, is_remote
 
+#: How far below a folder holding a history JSON / CSV a TensorBoard dir is read with it
+#: (`logs/fit/<timestamp>/` is 3 levels).
+NEST_DEPTH = 3
 #: Directories no training log lives in; skipped without looking inside.
 SKIP_DIRS = frozenset({"__pycache__", "node_modules", "site-packages", ".git", ".hg", ".svn", ".venv", "venv"})
 
@@ -39,6 +47,11 @@ class Group:
     files: list[Candidate] = field(default_factory=list)
     #: (local prefix, shown prefix) for trees fetched from a URL into a temporary directory
     mapped: tuple[str, str] | None = None
+    #: TensorBoard dirs (with no other log) up to NEST_DEPTH levels below this group's folder,
+    #: which holds a history JSON or CSV: `assemble` merges those that hold the same numbers.
+    nested: list[Group] = field(default_factory=list)
+    #: (device, inode) of every member: the same file reached twice is read once.
+    _seen: set[tuple[int, int]] = field(default_factory=set, repr=False)
 
     def show(self, path: str) -> str:
         """How a path read in this group is shown: valid UTF-8, and as the URL if fetched."""
@@ -113,9 +126,16 @@ def discover(args: Iterable[str], readers: Sequence[Reader], exclude: Sequence[s
         if group is None:
             root_name = mapped[1].rstrip("/").rsplit("/", 1)[-1] if mapped else None
             group = groups[key] = Group(id=_run_id(root, directory, root_name), root=root, directory=directory, mapped=mapped)
-        members = group.events if reader.directory_run else group.files
-        if not any(os.path.samefile(c.path, path) for c in members if os.path.exists(c.path)):
-            members.append(Candidate(path, reader))
+        try:
+            st = os.stat(path)
+            ident = (st.st_dev, st.st_ino)
+        except OSError:
+            ident = None  # the reader reports it
+        if ident is not None:
+            if ident in group._seen:
+                return  # named twice (a file and its directory), or a hard link
+            group._seen.add(ident)
+        (group.events if reader.directory_run else group.files).append(Candidate(path, reader))
 
     for arg in args:
         if is_remote(arg):
@@ -147,7 +167,31 @@ def discover(args: Iterable[str], readers: Sequence[Reader], exclude: Sequence[s
 
     ordered = sorted(groups.values(), key=lambda g: (g.root, g.id))
     _dedupe_ids(ordered)
-    return ordered, errors
+    return _nest(ordered, groups), errors
+
+
+def _nest(ordered: list[Group], by_key: dict[str, Group]) -> list[Group]:
+    """Fold each TensorBoard-only group into the nearest folder above it (at most NEST_DEPTH
+    levels, same argument) that holds a history JSON or CSV; the others stay as they are."""
+    top = []
+    for group in ordered:
+        home = None
+        if group.events and not group.files:
+            directory = os.path.normcase(os.path.abspath(group.directory))
+            for _ in range(NEST_DEPTH):
+                parent = os.path.dirname(directory)
+                if parent == directory:
+                    break
+                directory = parent
+                found = by_key.get(directory)
+                if found is not None and found.files and found.root == group.root:
+                    home = found
+                    break
+        if home is None:
+            top.append(group)
+        else:
+            home.nested.append(group)
+    return top
 
 
 def _dedupe_ids(groups: list[Group]) -> None:

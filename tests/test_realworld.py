@@ -80,9 +80,11 @@ def test_known_findings_details(report):
 
 
 def test_keras_train_and_validation_dirs_are_one_run(report):
+    # tensorboard-logs/train + validation, and model_history.json of the same fit (same numbers)
     ids = [r.id for r in report.runs if "GeorgeD88" in r.id]
-    assert "GeorgeD88__BasicShapeIdentifierNN/tensorboard-logs" in ids
-    run = next(r for r in report.runs if r.id == "GeorgeD88__BasicShapeIdentifierNN/tensorboard-logs")
+    assert ids == ["GeorgeD88__BasicShapeIdentifierNN"]
+    run = next(r for r in report.runs if r.id == "GeorgeD88__BasicShapeIdentifierNN")
+    assert sum("tensorboard-logs/" in s for s in run.sources) == 2 and any(s.endswith("model_history.json") for s in run.sources)
     assert {"train/loss", "val/loss", "train/accuracy", "val/accuracy"} <= set(run.series)
     assert run.epochs == 17
 
