@@ -8,6 +8,7 @@ from curvelint.readers.keras_csv import KerasCsvReader
 from curvelint.readers.keras_json import KerasJsonReader
 from curvelint.readers.lightning_csv import LightningCsvReader
 from curvelint.readers.tfevents import TensorBoardReader
+from curvelint.readers.ultralytics import UltralyticsReader
 
 
 #: The plugin API this module was written for; the host refuses a mismatch by name.
@@ -15,4 +16,5 @@ CURVELINT_PLUGIN_API = 1
 
 @hookimpl
 def curvelint_readers():
-    return [TensorBoardReader(), HfTrainerStateReader(), LightningCsvReader(), KerasJsonReader(), KerasCsvReader()]
+    return [TensorBoardReader(), HfTrainerStateReader(), UltralyticsReader(),
+            LightningCsvReader(), KerasJsonReader(), KerasCsvReader()]
