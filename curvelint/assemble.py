@@ -19,9 +19,11 @@ from typing import Iterator
 import numpy as np
 
 from curvelint.agreement import Index, compare
+from curvelint.config import Config
 from curvelint.discover import Candidate, Group, display_path
 from curvelint.model import TEST, VAL, Curve, LintError, ReadProblem, Run
 from curvelint.readers.base import NotALog, ReadError, Source
+from curvelint.subruns import split_subruns
 from curvelint.trainings import Training, split_trainings
 
 #: Separate trainings named one by one in the note about a log dir that holds them.
@@ -62,7 +64,7 @@ def read_source(candidate: Candidate) -> Source | None:
     return Source(path=candidate.path, format=candidate.reader.format, problems=[problem])
 
 
-def assemble(group: Group) -> tuple[list[Run], list[LintError]]:
+def assemble(group: Group, config: Config | None = None) -> tuple[list[Run], list[LintError]]:
     notes: list[LintError] = []
     units: list[_Unit] = []
     index = Index()
@@ -85,6 +87,7 @@ def assemble(group: Group) -> tuple[list[Run], list[LintError]]:
     notes.extend(_disagreements(units, group))
 
     runs = _runs(units, group)
+    runs = split_subruns(runs, config)
     return runs, [replace(n, path=group.show(n.path), message=display_path(n.message)) for n in notes]
 
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import fnmatch
 import os
+import re
 from dataclasses import dataclass, field
 from types import SimpleNamespace
 from typing import Any, Iterable, Mapping
@@ -46,6 +47,9 @@ class Config:
     #: What the fit rules judge a run by, like Keras' `EarlyStopping(monitor=, mode=)`.
     monitor: Monitor | None = None
     per_path_monitor: dict[str, Monitor] = field(default_factory=dict)
+    #: `[tool.curvelint.series]`: a logged name -> the canonical key rules read it as
+    #: (`"my_weird_metric" = "val/loss"`), for names curvelint cannot guess.
+    series: dict[str, str] = field(default_factory=dict)
 
     def monitor_for(self, paths: Iterable[str]) -> Monitor | None:
         """The monitor of a run whose id/sources are `paths`: the last matching per-path one,
@@ -67,8 +71,10 @@ class Monitor:
 
 
 MODES = ("auto", "min", "max")
+SPLITS = ("train", "val", "test")
+_SERIES_KEY = re.compile(r"^(train|val|test)/([a-z0-9][a-z0-9_]*)(@batch)?$")
 _TOP_KEYS = {"select", "extend-select", "ignore", "per-path-ignores", "exclude", "fail-on", "format",
-             "rules", "plugins", "monitor", "mode", "per-path-monitor"}
+             "rules", "plugins", "monitor", "mode", "per-path-monitor", "series"}
 _PLUGIN_KEYS = {"allow", "deny"}
 
 
@@ -147,6 +153,22 @@ def _monitor(value: Any, mode: Any, where: str) -> Monitor:
         raise ConfigError(f"{where}: mode must be one of {', '.join(MODES)}, got {mode!r}")
     return Monitor(value.strip(), mode)
 
+def _series(value: Any, where: str) -> dict[str, str]:
+    """`[series]`: every entry maps a logged name to a key rules read (`val/loss`); a target that
+    is not one is an error naming the entry, so a mapping never silently does nothing."""
+    if not isinstance(value, dict):
+        raise ConfigError(f'{where}: expected a table of logged name = "split/name", e.g. "my_metric" = "val/loss"')
+    out: dict[str, str] = {}
+    for name, target in value.items():
+        if not str(name).strip():
+            raise ConfigError(f"{where}: an empty logged name")
+        if not isinstance(target, str) or not _SERIES_KEY.match(target.strip()):
+            raise ConfigError(f"{where}.{name}: expected a series key 'split/name' with split one of "
+                              f"{', '.join(SPLITS)} and a lower-case name (e.g. 'val/loss', 'train/accuracy'), "
+                              f"got {target!r}")
+        out[str(name)] = target.strip()
+    return out
+
 
 def parse_config(table: Mapping[str, Any], path: str = "<config>") -> Config:
     cfg = Config(path=path)
@@ -193,6 +215,8 @@ def parse_config(table: Mapping[str, Any], path: str = "<config>") -> Config:
                 if unknown:
                     raise ConfigError(f"{where}.{glob}: unknown key {sorted(unknown)[0]!r} (known: monitor, mode)")
                 cfg.per_path_monitor[str(glob)] = _monitor(sub.get("monitor"), sub.get("mode", "auto"), f"{where}.{glob}")
+        elif key == "series":
+            cfg.series = _series(value, where)
         elif key == "plugins":
             if not isinstance(value, dict):
                 raise ConfigError(f"{where}: expected a table with allow/deny")

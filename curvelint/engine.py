@@ -90,7 +90,7 @@ class Linter:
         return _ordered(report)
 
     def _lint_group(self, group) -> tuple[list[Run], list[Finding], list[LintError]]:
-        runs, notes = assemble(group)
+        runs, notes = assemble(group, self.config)
         return runs, [f for run in runs for f in self.check(run)], notes
 
     def _parallel(self, groups: list, jobs: int):
