@@ -7,6 +7,7 @@ from curvelint.readers.hf_trainer_state import HfTrainerStateReader
 from curvelint.readers.keras_csv import KerasCsvReader
 from curvelint.readers.keras_json import KerasJsonReader
 from curvelint.readers.lightning_csv import LightningCsvReader
+from curvelint.readers.mlflow_store import MlflowFileStoreReader, MlflowSqliteReader
 from curvelint.readers.tfevents import TensorBoardReader
 from curvelint.readers.ultralytics import UltralyticsReader
 
@@ -16,5 +17,5 @@ CURVELINT_PLUGIN_API = 1
 
 @hookimpl
 def curvelint_readers():
-    return [TensorBoardReader(), HfTrainerStateReader(), UltralyticsReader(),
-            LightningCsvReader(), KerasJsonReader(), KerasCsvReader()]
+    return [TensorBoardReader(), HfTrainerStateReader(), MlflowFileStoreReader(), MlflowSqliteReader(),
+            UltralyticsReader(), LightningCsvReader(), KerasJsonReader(), KerasCsvReader()]
