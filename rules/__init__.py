@@ -18,6 +18,7 @@ from curvelint.rules.no_learning import NoLearning
 from curvelint.rules.no_validation import NoValidation
 from curvelint.rules.noisy_curve import NoisyCurve
 from curvelint.rules.not_converged import NotConverged
+from curvelint.rules.nothing_checked import NothingChecked
 from curvelint.rules.oscillation import Oscillation
 from curvelint.rules.overconfidence import Overconfidence
 from curvelint.rules.overfitting import Overfitting
@@ -38,6 +39,7 @@ BUILTIN_RULES = (
     TooFewEpochs,
     RestartedRun,
     NoValidation,
+    NothingChecked,
     NanLoss,
     Divergence,
     LossSpike,
