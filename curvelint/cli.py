@@ -1,7 +1,14 @@
-"""The `curvelint` command. Ruff-like: `curvelint [PATH ...]`, `curvelint rule CODE`, `curvelint rules`.
+"""The `curvelint` command. Ruff-like: `curvelint check [PATH ...]` (a bare `curvelint PATH` is the
+same), `curvelint rule CODE`, `curvelint rules`, `curvelint plugins`, `curvelint train`,
+`curvelint comment`.
+
+A first argument that names a command and also exists here as a file or directory, given alone
+(`curvelint train` inside a Keras run directory, which has `train/`), is refused with exit 2 and
+both spellings: guessing either way would surprise someone. With more arguments it is the command.
 
 Exit codes: 0 clean, 1 findings at or above `--fail-on` (default `error`), 2 usage, config or
-I/O error. Only argparse is imported up front; the engine loads when there is work to do.
+I/O error (a missing path, no training log under the paths, no rules loaded). Only argparse is
+imported up front; the engine loads when there is work to do.
 """
 
 from __future__ import annotations
@@ -15,6 +22,24 @@ from curvelint._version import __version__
 
 EXIT_OK, EXIT_FINDINGS, EXIT_ERROR = 0, 1, 2
 SUBCOMMANDS = ("check", "rule", "rules", "train", "comment", "plugins")
+#: How to run each command when its name alone is ambiguous with a path here.
+_COMMAND_SPELLING = {"rule": "curvelint rule --all", "rules": "curvelint rules --format text",
+                     "plugins": "curvelint plugins --format text", "train": "curvelint train --list",
+                     "comment": "curvelint comment ."}
+_COMMANDS_HELP = """commands:
+  check [PATH ...]   lint every run under the paths (default: .); the default command:
+                     `curvelint PATH` is `curvelint check PATH`
+  rule CODE|SLUG     a rule's documentation and options (--all: every rule)
+  rules              every rule: code, slug, severity, summary
+  plugins            loaded plugins and what they provide
+  train SCENARIO     train the reference runs (needs the [train] extra)
+  comment            create or update the pull-request comment
+
+A command name given alone that is also a file or directory here (`curvelint train` in a Keras
+run directory) is refused: lint it with `curvelint check train` or `curvelint ./train`.
+
+exit status: 0 clean, 1 findings at or above --fail-on, 2 usage, config or I/O error (a missing
+path, no training log under the paths: set allow-empty = true in the config to exit 0 then)."""
 
 
 def _csv_list(values: list[str] | None) -> list[str] | None:
@@ -23,12 +48,14 @@ def _csv_list(values: list[str] | None) -> list[str] | None:
     return [item.strip() for v in values for item in v.split(",") if item.strip()]
 
 
-def _check_parser() -> argparse.ArgumentParser:
+def _check_parser(prog: str = "curvelint") -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(
-        prog="curvelint",
-        description="Lint deep-learning training curves: Keras history JSON, CSVLogger, TensorBoard event files.",
-        epilog="Other commands: `curvelint rule CODE|SLUG|--all`, `curvelint rules`. "
-               "Exit status: 0 clean, 1 findings at or above --fail-on, 2 usage/config/IO error.",
+        prog=prog,
+        usage=f"{prog} {'' if prog.endswith(' check') else '[check] '}[PATH ...] [options]",
+        description="Lint deep-learning training curves: Keras history JSON, CSVLogger, TensorBoard event\n"
+                    "files, Lightning metrics.csv, Hugging Face trainer_state.json.",
+        epilog=_COMMANDS_HELP,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     p.add_argument("paths", nargs="*", default=["."], metavar="PATH", help="files or directories to lint (default: .)")
     p.add_argument("--version", action="version", version=f"curvelint {__version__}")
@@ -61,22 +88,41 @@ def _add_lint_options(p: argparse.ArgumentParser) -> None:
 
 
 def _linter(args: argparse.Namespace):
-    """(config, linter) from the shared flags; raises ConfigError."""
-    from curvelint.config import Selection
+    """(config, linter) from the shared flags; raises ConfigError, also when no rule loaded."""
+    from curvelint.config import ConfigError, Selection
     from curvelint.engine import Linter, resolve_config
 
     config = resolve_config(args.paths, args.config, args.isolated)
     cli = Selection(select=_csv_list(args.select), extend_select=_csv_list(args.extend_select) or [],
                     ignore=_csv_list(args.ignore) or [])
-    return config, Linter.create(config, cli)
+    linter = Linter.create(config, cli)
+    if linter.host.fatal_errors:
+        raise ConfigError("\n".join(_error_text(e) for e in linter.host.fatal_errors))
+    return config, linter
+
+
+def _error_text(e) -> str:
+    """`path: message`, or the message alone when it already names the path."""
+    return e.message if e.path and e.path in e.message else f"{e.path}: {e.message}"
+
+
+def _ambiguous(name: str) -> int:
+    kind = "directory" if os.path.isdir(name) else "file"
+    return _error(f"{name!r} is both a curvelint command and a {kind} here, so curvelint runs neither:\n"
+                  f"  to lint the {kind}: curvelint check {name}   (or: curvelint ./{name})\n"
+                  f"  to run the command, give it an argument: {_COMMAND_SPELLING[name]}")
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
+    command = "check"
     if argv and argv[0] in SUBCOMMANDS:
+        if len(argv) == 1 and argv[0] != "check" and os.path.lexists(argv[0]):
+            return _ambiguous(argv[0])
         command, argv = argv[0], argv[1:]
+        prog = f"curvelint {command}"
     else:
-        command = "check"
+        prog = "curvelint"
     try:
         if command == "rule":
             return _rule(argv)
@@ -88,7 +134,9 @@ def main(argv: Sequence[str] | None = None) -> int:
             return _comment(argv)
         if command == "plugins":
             return _plugins(argv)
-        return _check(argv)
+        return _check(argv, prog)
+    except _NoRules as exc:
+        return _error(str(exc))
     except BrokenPipeError:  # `curvelint logs | head`
         sys.stderr.close()
         return EXIT_OK
@@ -109,9 +157,10 @@ def _use_color(choice: str, stream) -> bool:
     return bool(getattr(stream, "isatty", lambda: False)())
 
 
-def _check(argv: list[str]) -> int:
-    args = _check_parser().parse_args(argv)
+def _check(argv: list[str], prog: str = "curvelint") -> int:
+    args = _check_parser(prog).parse_args(argv)
     from curvelint.config import ConfigError
+    from curvelint.model import Report, Severity
     from curvelint.reporters.base import Context
 
     try:
@@ -127,14 +176,20 @@ def _check(argv: list[str]) -> int:
 
     with _progress_bar() as progress:
         report = linter.lint_paths(args.paths, progress, jobs=None if args.jobs is None else max(1, args.jobs))
+    linter.require_logs(report, args.paths)
 
     stream = sys.stdout
     ctx = Context(color=False if args.output else _use_color(args.color, stream), statistics=args.statistics,
                   rules=linter.host.rules)
+    fatal = [e for e in report.errors if e.fatal]
+    shown = report
+    if fatal and fmt == "text" and not args.output:
+        # fatal errors go to stderr, once; on stdout only what was linted (nothing, or the runs)
+        shown = Report(runs=report.runs, findings=report.findings, errors=[e for e in report.errors if not e.fatal])
     from curvelint.plot import PlotUnavailable
 
     try:
-        text = reporter.render(report, ctx)
+        text = "" if shown is not report and not shown.runs else reporter.render(shown, ctx)
         if args.plot:
             _write_plots(report, args.plot)
     except PlotUnavailable as exc:
@@ -147,22 +202,22 @@ def _check(argv: list[str]) -> int:
                 fh.write(text)
         except OSError as exc:
             return _error(f"cannot write {args.output}: {exc.strerror}")
-    else:
+    elif text:
         stream.write(text)
         stream.flush()
 
-    if any(e.fatal for e in report.errors):
-        if fmt != "text" or args.output:  # the text report already lists them on stdout
-            for e in report.errors:
-                if e.fatal:
-                    print(f"curvelint: error: {e.path}: {e.message}", file=sys.stderr)
+    if fatal:
+        if not text and shown is not report:  # nothing on stdout: the warnings go with the errors
+            for e in shown.errors:
+                print(f"curvelint: warning: {_error_text(e)}", file=sys.stderr)
+        for e in fatal:
+            print(f"curvelint: error: {_error_text(e)}", file=sys.stderr)
         return EXIT_ERROR
     fail_on = args.fail_on or config.fail_on or "error"
     if args.exit_zero or fail_on == "never":
         return EXIT_OK
     worst = report.worst()
-    threshold = {"error": 3, "warning": 2, "info": 1}[fail_on]
-    return EXIT_FINDINGS if worst is not None and worst.rank >= threshold else EXIT_OK
+    return EXIT_FINDINGS if worst is not None and worst.rank >= Severity(fail_on).rank else EXIT_OK
 
 
 class _progress_bar:
@@ -204,10 +259,17 @@ def _write_plots(report, directory: str) -> None:
             fh.write(plot_run(run, [f for f in report.findings if f.run == run.id]))
 
 
+class _NoRules(Exception):
+    """No built-in rule loaded: every listing or lint would be empty."""
+
+
 def _load_rules():
     from curvelint.plugins import PluginHost
 
-    return PluginHost.load()
+    host = PluginHost.load()
+    if host.fatal_errors:
+        raise _NoRules("\n".join(_error_text(e) for e in host.fatal_errors))
+    return host
 
 
 def _rule(argv: list[str]) -> int:
@@ -308,7 +370,10 @@ def _train(argv: list[str]) -> int:
         p.error("name scenarios, or --all, or --list")
     unknown = [n for n in names if n not in SCENARIOS]
     if unknown:
-        return _error(f"unknown scenario {unknown[0]!r}; `curvelint train --list` shows them")
+        hint = ""
+        if os.path.lexists("train") and all(os.path.lexists(n) for n in unknown):
+            hint = f"; to lint these paths: curvelint check train {' '.join(names)}"
+        return _error(f"unknown scenario {unknown[0]!r}; `curvelint train --list` shows them{hint}")
     if not args.out:
         p.error("--out DIR is required")
     from curvelint.trainer.train import TrainerUnavailable, train, write_manifest
@@ -353,7 +418,11 @@ def _comment(argv: list[str]) -> int:
             from curvelint.reporters.markdown import render_markdown
 
             _, linter = _linter(args)
-            body = render_markdown(linter.lint_paths(args.paths))
+            report = linter.require_logs(linter.lint_paths(args.paths), args.paths)
+            fatal = [e for e in report.errors if e.fatal]
+            if fatal and not report.runs:  # no comment about logs that are not there
+                return _error("\n".join(_error_text(e) for e in fatal))
+            body = render_markdown(report)
         action, url = GithubClient(target).upsert(body)
     except (CommentError, ConfigError) as exc:
         return _error(str(exc))

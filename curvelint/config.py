@@ -47,6 +47,9 @@ class Config:
     #: What the fit rules judge a run by, like Keras' `EarlyStopping(monitor=, mode=)`.
     monitor: Monitor | None = None
     per_path_monitor: dict[str, Monitor] = field(default_factory=dict)
+    #: Exit 0 when the paths hold no training log (default: an error, so a CI job whose logs
+    #: were never written does not pass).
+    allow_empty: bool = False
     #: `[tool.curvelint.series]`: a logged name -> the canonical key rules read it as
     #: (`"my_weird_metric" = "val/loss"`), for names curvelint cannot guess.
     series: dict[str, str] = field(default_factory=dict)
@@ -74,7 +77,7 @@ MODES = ("auto", "min", "max")
 SPLITS = ("train", "val", "test")
 _SERIES_KEY = re.compile(r"^(train|val|test)/([a-z0-9][a-z0-9_]*)(@batch)?$")
 _TOP_KEYS = {"select", "extend-select", "ignore", "per-path-ignores", "exclude", "fail-on", "format",
-             "rules", "plugins", "monitor", "mode", "per-path-monitor", "series"}
+             "rules", "plugins", "monitor", "mode", "per-path-monitor", "series", "allow-empty"}
 _PLUGIN_KEYS = {"allow", "deny"}
 
 
@@ -207,6 +210,10 @@ def parse_config(table: Mapping[str, Any], path: str = "<config>") -> Config:
             cfg.monitor = _monitor(value, table.get("mode", "auto"), where)
         elif key == "mode":
             pass  # read with `monitor`
+        elif key == "allow-empty":
+            if not isinstance(value, bool):
+                raise ConfigError(f"{where}: expected true or false, got {value!r}")
+            cfg.allow_empty = value
         elif key == "per-path-monitor":
             if not isinstance(value, dict) or not all(isinstance(v, dict) for v in value.values()):
                 raise ConfigError(f"{where}: expected a table per glob, e.g. [per-path-monitor.\"nmt/*\"] with monitor/mode")

@@ -1,8 +1,14 @@
 """The engine: discover runs, read them, run every selected rule, collect a `Report`.
 
-A rule that raises becomes an INT001 finding for that run and the other rules still run; a rule
-whose needed series a run lacks is skipped for that run. Once all rules ran on a run, findings
-that another one explains are linked to it (`curvelint.explain`).
+A rule that raises becomes an INT001 finding for that run, whatever the selection (a crash must
+never pass as "no finding"), and the other rules still run; a rule whose needed series a run
+lacks is skipped for that run. Rules that judge the selection itself (`judges_selection`, i.e.
+LOG005 nothing-checked) run last and are given the rules selected for the run. Once all rules
+ran on a run, findings that another one explains are linked to it (`curvelint.explain`).
+
+`require_logs` turns a report without any run into a fatal `no training logs found` error (the
+CLI uses it, exit 2) unless `allow-empty` is set: a CI job whose logs were never written must
+not go green.
 """
 
 from __future__ import annotations
@@ -45,6 +51,9 @@ class Linter:
     enabled: list[str]
     settings: dict[str, RuleSettings]
     cli: Selection | None = None
+    #: Codes whose severity the config sets explicitly: that severity wins over a rule's own
+    #: grading of a case, even when it equals the rule's default.
+    severity_set: frozenset[str] = frozenset()
 
     @classmethod
     def create(cls, config: Config | None = None, cli: Selection | None = None, host: PluginHost | None = None) -> Linter:
@@ -53,7 +62,8 @@ class Linter:
             host = PluginHost.load(allow=config.plugins_allow, deny=config.plugins_deny)
         enabled = sorted(resolve_selection(_slugs_of(host), [config.selection] + ([cli] if cli else [])))
         settings = resolve_rule_settings(host.rules, config.rules, config.path or "<config>")
-        return cls(host=host, config=config, enabled=enabled, settings=settings, cli=cli)
+        return cls(host=host, config=config, enabled=enabled, settings=settings, cli=cli,
+                   severity_set=_severity_set(host, config))
 
     @property
     def _slugs(self) -> dict[str, str]:
@@ -88,6 +98,17 @@ class Linter:
             report.runs.extend(runs)
             report.findings.extend(findings)
         return _ordered(report)
+
+    def require_logs(self, report: Report, paths: Iterable[str]) -> Report:
+        """Add the fatal `no training logs found under PATH` error to a report without a run
+        (unless `allow-empty`, or an error already says why): the command line's "never
+        silently green". The API leaves an empty report as it is; `report.runs` says it."""
+        if not report.runs and not self.config.allow_empty and not any(e.fatal for e in report.errors):
+            where = ", ".join(paths) or "."
+            report.errors.append(LintError(where, f"no training logs found under {where} (history JSON, CSVLogger, "
+                                                  "TensorBoard event files, ...); set `allow-empty = true` in the "
+                                                  "config to exit 0 when that is expected"))
+        return report
 
     def _lint_group(self, group) -> tuple[list[Run], list[Finding], list[LintError]]:
         runs, notes = assemble(group, self.config)
@@ -133,19 +154,20 @@ class Linter:
             view = stats(run)
             view.monitor_name, view.monitor_mode = monitor.name, monitor.mode
         findings: list[Finding] = []
-        for code in self.enabled:
-            if code in skip:
-                continue
+        selected = [code for code in self.enabled if code not in skip]
+        judges = [c for c in selected if getattr(self.host.rules[c], "judges_selection", False)]
+        for code in [c for c in selected if c not in judges] + judges:
             rule_cls = self.host.rules[code]
             if any(not run.has(key) for key in rule_cls.needs):
                 continue
             settings = self.settings[code]
+            extra = {"rules": [self.host.rules[c] for c in selected]} if code in judges else {}
             try:
-                violations = list(rule_cls().check(run, settings.options) or ())
+                violations = list(rule_cls().check(run, settings.options, **extra) or ())
                 made = [self._finding(run, rule_cls, v, settings) for v in violations]
             except Exception as exc:  # noqa: BLE001 - one rule's bug must not hide the others
-                if INTERNAL_ERROR[0] in self.enabled:
-                    findings.append(_internal_error(run, rule_cls, exc))
+                # reported whatever the selection: a rule that crashed did not check the run
+                findings.append(_internal_error(run, rule_cls, exc))
                 continue
             findings.extend(made)
         # after selection and per-path ignores: a root that was not run explains nothing
@@ -156,8 +178,8 @@ class Linter:
         if not isinstance(v, Violation):
             raise TypeError(f"check() yielded {type(v).__name__}, not a curvelint.Violation")
         severity = settings.severity
-        if v.severity is not None and settings.severity == rule.severity:
-            severity = v.severity  # a rule may grade one case; an explicit config override wins
+        if v.severity is not None and rule.code not in self.severity_set:
+            severity = v.severity  # a rule may grade one case; a severity set in the config wins
         series = tuple(v.series) or tuple(rule.needs)
         location = None
         if v.path is not None:
@@ -176,7 +198,17 @@ class Linter:
         )
 
 
-#: Below this many log directories, worker start-up costs more than it saves.
+def _severity_set(host: PluginHost, config: Config) -> frozenset[str]:
+    """Codes of the rules whose `[rules.<code|slug>]` table sets `severity`."""
+    by_name = {**{code: code for code in host.rules}, **{r.slug: code for code, r in host.rules.items()}}
+    out = set()
+    for name, values in config.rules.items():
+        code = by_name.get(name) or by_name.get(str(name).upper())
+        if code is not None and "severity" in values:
+            out.add(code)
+    return frozenset(out)
+
+
 def _slugs_of(host: PluginHost) -> dict[str, str]:
     """Code -> slug of every rule the plugins registered."""
     return {code: rule.slug for code, rule in host.rules.items()}

@@ -3,6 +3,12 @@
 A plugin that fails to import, or whose hook raises, is reported with its name and version and
 skipped; a rule whose code or slug is taken is refused naming both plugins. Built-ins come in
 through the same entry points, so they get no privilege a team plugin lacks.
+
+Run from a checkout without `pip install` (`PYTHONPATH=. python -m curvelint`), there are no
+entry points and `rules/` is not yet the `curvelint.rules` package (pyproject maps it at
+install): the built-ins are then loaded from the checkout's `rules/` directory. If no built-in
+rule could be loaded at all, that is a fatal error naming how to install: linting with no rules
+would pass every run.
 """
 
 from __future__ import annotations
@@ -75,19 +81,31 @@ class PluginHost:
         if not any(p.dist == BUILTIN_DIST for p in host.plugins.values()):
             host._register_builtins_from_source(deny)
         host.collect()
+        if "builtin-rules" not in deny and BUILTIN_DIST not in deny and not host.builtin_rules():
+            host.errors.append(LintError(
+                path="curvelint", fatal=True,
+                message="no built-in rule could be loaded, so nothing would be checked; install curvelint "
+                        "(`python3 -m pip install curvelint`, or `python3 -m pip install -e .` in a checkout) "
+                        "and run it from that environment"))
         return host
+
+    def builtin_rules(self) -> list[str]:
+        """Codes of the rules curvelint itself registered."""
+        return [code for code, plugin in self._rule_owner.items() if self.plugins[plugin].dist == BUILTIN_DIST]
+
+    @property
+    def fatal_errors(self) -> list[LintError]:
+        return [e for e in self.errors if e.fatal]
 
     def _register_builtins_from_source(self, deny: set[str]) -> None:
         """Running from a checkout without `pip install`: no entry points, same modules."""
-        import importlib
-
         from curvelint._version import __version__
 
         for name, module in _BUILTIN_MODULES.items():
             if name in deny:
                 continue
             try:
-                obj = importlib.import_module(module)
+                obj = _import(module)
             except ImportError as exc:
                 self._error(name, f"failed to load: {_brief(exc)}")
                 continue
@@ -205,13 +223,49 @@ class _EntryPoint:
     value: str
 
     def load(self) -> Any:
-        import importlib
-
         module, _, attrs = self.value.partition(":")
-        obj = importlib.import_module(module.strip())
+        obj = _import(module.strip())
         for attr in filter(None, attrs.strip().split(".")):
             obj = getattr(obj, attr)
         return obj
+
+
+def _import(module: str) -> Any:
+    """`importlib.import_module`, except that `curvelint.rules` is found in a checkout's `rules/`
+    when it is not installed: pyproject maps `rules/` to `curvelint.rules` only at install, so
+    `PYTHONPATH=.` (or an installed curvelint shadowed by a checkout) would lose every rule."""
+    import importlib
+
+    try:
+        return importlib.import_module(module)
+    except ModuleNotFoundError as exc:
+        if module != "curvelint.rules" or exc.name != "curvelint.rules":
+            raise
+        return _rules_from_checkout(exc)
+
+
+def _rules_from_checkout(missing: ModuleNotFoundError) -> Any:
+    import importlib.util
+    import sys
+
+    import curvelint
+
+    directory = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(curvelint.__file__))), "rules")
+    init = os.path.join(directory, "__init__.py")
+    if not os.path.isfile(init):
+        raise missing
+    spec = importlib.util.spec_from_file_location("curvelint.rules", init, submodule_search_locations=[directory])
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    sys.modules["curvelint.rules"] = module
+    try:
+        spec.loader.exec_module(module)
+    except BaseException:
+        for name in [n for n in sys.modules if n == "curvelint.rules" or n.startswith("curvelint.rules.")]:
+            del sys.modules[name]
+        raise
+    curvelint.rules = module  # type: ignore[attr-defined]
+    return module
 
 
 def _scan() -> list[tuple[str, str, str, str]]:

@@ -126,6 +126,7 @@ def test_plugin_api_version_mismatch_is_refused_by_name(tmp_path):
 
 
 def test_trace_shows_hook_calls(site):
-    proc = run_cli("rules", env={"PYTHONPATH": str(site), "CURVELINT_TRACE": "1"})
+    # from `site`: in the repo root, `rules` is also a directory and the bare command is refused
+    proc = run_cli("rules", cwd=site, env={"PYTHONPATH": str(site), "CURVELINT_TRACE": "1"})
     assert "curvelint: trace: full (full-plugin 3.1) curvelint_rules() -> [HEL001]" in proc.stderr
     assert "curvelint_readers() -> [team-curves]" in proc.stderr

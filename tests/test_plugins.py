@@ -64,7 +64,7 @@ def test_team_rule_is_loaded_selectable_and_configurable(tmp_path, logs):
     assert proc.returncode == 0, proc.stderr
     assert [(f["run"], f["code"], f["rule"]) for f in out["findings"]] == [("a", "ACME001", "epoch-budget")]
     assert out["findings"][0]["message"] == "12 epochs, budget 10"
-    rules = run_cli("rules", env={"PYTHONPATH": str(site)})
+    rules = run_cli("rules", cwd=site, env={"PYTHONPATH": str(site)})  # not the repo root, which has rules/
     assert "ACME001" in rules.stdout and "epoch-budget" in rules.stdout
 
 
