@@ -35,7 +35,9 @@ A run whose validation series sit in another file that was not linted with it (p
 """
 
     def check(self, run: Run, opts):
-        train = [c for c in run.select(split=TRAIN) if c.name != "learning_rate"]
+        # losses first, then by name: the same message whichever file format listed them
+        train = sorted((c for c in run.select(split=TRAIN) if c.name != "learning_rate"),
+                       key=lambda c: ("loss" not in c.name, c.name))
         if not train or any(True for _ in run.select(split=VAL, granularity=None)):
             return
         names = ", ".join(c.name for c in train[:5])

@@ -39,7 +39,8 @@ A log sampled sparsely on purpose (validation every 10th epoch) reads as short f
         epochs = run.epochs
         if epochs >= opts.min_epochs:
             return
-        series = [c.key for c in run.select()]
+        # training first, losses first, then by name: the same message whichever format listed them
+        series = sorted((c.key for c in run.select()), key=lambda k: (not k.startswith("train/"), "loss" not in k, k))
         what = f" ({', '.join(series[:4])}{', ...' if len(series) > 4 else ''})" if series else ""
         detail = "no epoch-level scalars" if epochs == 0 else f"{epochs} epoch{'s' if epochs != 1 else ''} logged"
         yield Violation(message=f"{detail}{what}; curve rules need at least {opts.min_epochs}",
