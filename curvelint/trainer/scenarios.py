@@ -27,6 +27,8 @@ class Plan:
     callbacks: list[Any] = field(default_factory=list)
     fits: int = 1
     params: dict[str, Any] = field(default_factory=dict)
+    #: Pass the validation data to `fit()`; False trains without it (no `val_*` series at all).
+    validation: bool = True
 
 
 @dataclass(frozen=True)
@@ -241,6 +243,22 @@ def restarted_run(keras, rng, epochs):
                 params={"fits": 2, "CSVLogger": "append=True", "initial_epoch": "not set on the second fit"})
 
 
+# -- the log itself -----------------------------------------------------------------------------
+
+
+def no_validation(keras, rng, epochs):
+    data = D.moons(rng)
+    model = compiled(mlp(keras, 2, (32, 32)), adam(keras, 3e-3), "binary_crossentropy", ["accuracy"])
+    return Plan(model, data, {"batch_size": 32}, validation=False,
+                params={"data": "moons", "optimizer": "Adam(3e-3)", "validation_data": "not passed to fit()"})
+
+
+def too_short(keras, rng, epochs):
+    data = D.moons(rng)
+    model = compiled(mlp(keras, 2, (32, 32)), adam(keras, 3e-3), "binary_crossentropy", ["accuracy"])
+    return Plan(model, data, {"batch_size": 32}, params={"data": "moons", "optimizer": "Adam(3e-3)", "note": "2 epochs: too few to judge"})
+
+
 SCENARIOS: dict[str, Scenario] = {s.name: s for s in [
     Scenario("healthy_binary", "Binary classification (two moons), MLP, EarlyStopping", healthy_binary, healthy=True, epochs=60),
     Scenario("healthy_regression", "Sine regression, MLP 64-64, ReduceLROnPlateau", healthy_regression, healthy=True, epochs=40, histograms=True),
@@ -266,4 +284,6 @@ SCENARIOS: dict[str, Scenario] = {s.name: s for s in [
     Scenario("wasted_epochs", "Overfitting run kept training 40 epochs past its best", wasted_epochs, fires=("FIT001", "GEN001"), quiet=("OPT004",), epochs=60),
     Scenario("premature_stop", "EarlyStopping(patience=1) on a noisy, still-improving val_loss (seed 004)", premature_stop, fires=("FIT002",), quiet=("GEN001", "FIT001"), epochs=60),
     Scenario("restarted_run", "Two fit() calls appending to one CSVLogger without initial_epoch", restarted_run, fires=("LOG003",), quiet=("NUM002", "NUM003"), epochs=12),
+    Scenario("no_validation", "fit() without validation_data: only training series are logged", no_validation, fires=("LOG004",), quiet=("LOG005", "GEN001", "NUM002"), epochs=20),
+    Scenario("too_short", "Two epochs: too short for the curve rules to judge", too_short, fires=("LOG002",), quiet=("LOG005", "GEN001", "OPT001"), epochs=2),
 ]}

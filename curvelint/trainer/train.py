@@ -80,8 +80,9 @@ def train(scenario: Scenario | str, out: str | os.PathLike, *, epochs: int | Non
                                                      write_graph=False, profile_batch=0))
     histories = []
     for _ in range(plan.fits):
-        history = plan.model.fit(plan.data.x_train, plan.data.y_train, validation_data=(plan.data.x_val, plan.data.y_val),
-                                 epochs=epochs, callbacks=callbacks, verbose=0, **plan.fit)
+        validation = {"validation_data": (plan.data.x_val, plan.data.y_val)} if plan.validation else {}
+        history = plan.model.fit(plan.data.x_train, plan.data.y_train, epochs=epochs, callbacks=callbacks, verbose=0,
+                                 **validation, **plan.fit)
         histories.append(_plain(history.history))
     if "json" in formats:
         doc: Any = histories[0] if len(histories) == 1 else {str(i): h for i, h in enumerate(histories)}
