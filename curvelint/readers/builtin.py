@@ -10,6 +10,7 @@ from curvelint.readers.lightning_csv import LightningCsvReader
 from curvelint.readers.mlflow_store import MlflowFileStoreReader, MlflowSqliteReader
 from curvelint.readers.tfevents import TensorBoardReader
 from curvelint.readers.ultralytics import UltralyticsReader
+from curvelint.readers.wandb_run import WandbRunReader
 
 
 #: The plugin API this module was written for; the host refuses a mismatch by name.
@@ -17,5 +18,5 @@ CURVELINT_PLUGIN_API = 1
 
 @hookimpl
 def curvelint_readers():
-    return [TensorBoardReader(), HfTrainerStateReader(), MlflowFileStoreReader(), MlflowSqliteReader(),
+    return [TensorBoardReader(), HfTrainerStateReader(), MlflowFileStoreReader(), MlflowSqliteReader(), WandbRunReader(),
             UltralyticsReader(), LightningCsvReader(), KerasJsonReader(), KerasCsvReader()]
