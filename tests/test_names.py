@@ -43,6 +43,7 @@ from curvelint.readers.names import axis_of, canonical, canonical_all, looks_lik
     # plurals of any metric word, prefixed too
     ("train_accuracies", None, ("accuracy", "train", "epoch")),
     ("rnn_losses", None, ("rnn_loss", "train", "epoch")),
+    ("rewards/accuracies", None, ("rewards_accuracies", "train", "epoch")),  # TRL's own name
     ("val_f1s", None, ("f1", "val", "epoch")),
     ("test_errors", None, ("error", "test", "epoch")),
     ("lrs", None, ("learning_rate", "train", "epoch")),

@@ -32,6 +32,7 @@ _ALIASES = {
     "acc": "accuracy", "accs": "accuracy", "accuracies": "accuracy",
     "losses": "loss",
     "lr": "learning_rate", "lrs": "learning_rate", "learningrate": "learning_rate",
+    "learning_rates": "learning_rate",
     "mean_absolute_error": "mae", "mean_squared_error": "mse",
     "root_mean_squared_error": "rmse", "mean_absolute_percentage_error": "mape",
 }
@@ -131,16 +132,16 @@ def canonical(raw: str, split_hint: str | None = None) -> Canonical | None:
 
 
 def _singular(text: str) -> str:
-    """`rnn_losses` -> `rnn_loss`, `val_f1s` -> `f1`: a plural last word of a known metric."""
+    """`f1s` -> `f1`, `accuracies` -> `accuracy`: a plural metric (split word already removed:
+    `val_f1s`). After a prefix only `losses` (`rnn_losses` -> `rnn_loss`, so the model's loss is
+    found); other compound plurals are names of their own (TRL's `rewards/accuracies`)."""
     head, _, word = text.rpartition("_")
-    if word in METRIC_WORDS:
+    if word in METRIC_WORDS or (head and word != "losses"):
         return text
     for plural, single in (("ies", "y"), ("es", ""), ("s", "")):
         if word.endswith(plural) and word[: len(word) - len(plural)] + single in METRIC_WORDS:
             word = word[: len(word) - len(plural)] + single
             return f"{head}_{word}" if head else word
-    if text.endswith("_rates") and text[:-1] in METRIC_WORDS:  # learning_rates
-        return text[:-1]
     return text
 
 
