@@ -307,7 +307,4 @@ def _test_as_val(curves: list[Curve]) -> list[Curve]:
     `val` series exists, so `test_loss` is judged as the validation curve it is."""
     if any(c.split == VAL for c in curves) or not any(c.split == TEST for c in curves):
         return curves
-    for c in curves:
-        if c.split == TEST:
-            c.split = VAL
-    return curves
+    return [replace(c, split=VAL) if c.split == TEST else c for c in curves]

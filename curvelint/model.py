@@ -49,12 +49,23 @@ def keras_name(key: str) -> str:
     return f"{out} (per {gran})" if gran else out
 
 
-@dataclass(eq=False)
+def _frozen(values: Any, dtype: type) -> np.ndarray:
+    """A read-only array of `dtype` that nobody else holds (the caller may reuse its buffer)."""
+    arr = np.array(values, dtype=dtype, copy=True)
+    arr.flags.writeable = False
+    return arr
+
+
+@dataclass(eq=False, frozen=True)
 class Curve:
     """One logged series, kept exactly as written: NaN/Inf stay, restarts are recorded not merged.
 
     `step` is the epoch number for epoch-level series and the global step for batch-level ones.
     `lines` holds the 1-based source line of each point where the format has lines (CSV).
+
+    A Curve is immutable, arrays included (read-only copies): what is derived from it and cached
+    (`restarts`, `resolved`, a run's statistics) can never disagree with it. A rename or a new
+    source path is a new Curve (`dataclasses.replace`).
     """
 
     name: str
@@ -70,16 +81,24 @@ class Curve:
     epoch: np.ndarray | None = None
 
     def __post_init__(self) -> None:
-        self.step = np.asarray(self.step, dtype=np.int64)
-        self.value = np.asarray(self.value, dtype=np.float64)
+        set_ = object.__setattr__  # frozen: the constructor's own normalization only
+        set_(self, "step", _frozen(self.step, np.int64))
+        set_(self, "value", _frozen(self.value, np.float64))
         if self.step.shape != self.value.shape or self.step.ndim != 1:
             raise ValueError(f"step and value of {self.key} must be 1-D arrays of equal length")
-        if self.wall_time is not None:
-            self.wall_time = np.asarray(self.wall_time, dtype=np.float64)
-        if self.lines is not None:
-            self.lines = np.asarray(self.lines, dtype=np.int64)
+        for name, dtype in (("wall_time", np.float64), ("lines", np.int64), ("epoch", np.float64)):
+            if getattr(self, name) is not None:
+                set_(self, name, _frozen(getattr(self, name), dtype))
         if not self.raw_name:
-            self.raw_name = self.name
+            set_(self, "raw_name", self.name)
+
+    def __setstate__(self, state: dict) -> None:
+        """Unpickled (from a worker process) arrays are writable again: freeze them."""
+        self.__dict__.update(state)
+        for name in ("step", "value", "wall_time", "lines", "epoch"):
+            arr = self.__dict__.get(name)
+            if isinstance(arr, np.ndarray):
+                arr.flags.writeable = False
 
     @property
     def key(self) -> str:

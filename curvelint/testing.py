@@ -18,10 +18,12 @@ from curvelint.model import EPOCH, Curve, Finding, ReadProblem, Run, Severity
 
 
 def make_run(series: Mapping[str, Any], *, id: str = "case", problems: Sequence[Mapping[str, Any]] = (),
-             source: str | None = None) -> Run:
+             source: str | None = None, raw_names: Mapping[str, str] | None = None) -> Run:
     """A Run from plain lists. Keys are series keys (`train/loss`, `val/loss`, `train/loss@batch`);
     a value is a list of numbers (epochs 0, 1, ...) or `{"step": [...], "value": [...]}`.
-    `None` in a list stands for NaN (handy in JSON)."""
+    `None` in a list stands for NaN (handy in JSON). `raw_names` gives the name a series was
+    logged under, by key (`{"val/bleu": "val_bleu"}`); by default its canonical name. Curves are
+    immutable, so this is the way to set it."""
     curves = []
     for key, spec in series.items():
         base, _, gran = key.partition("@")
@@ -33,7 +35,7 @@ def make_run(series: Mapping[str, Any], *, id: str = "case", problems: Sequence[
             values, steps, lines = list(spec), list(range(len(spec))), None
         values = [float("nan") if v is None else float(v) for v in values]
         curves.append(Curve(name=name, split=split, step=steps, value=values, granularity=gran or EPOCH,
-                            lines=lines, source=source, raw_name=name))
+                            lines=lines, source=source, raw_name=(raw_names or {}).get(key, name)))
     probs = [ReadProblem(path=p.get("path", source or "log"), message=p["message"], line=p.get("line"),
                          offset=p.get("offset"), severity=Severity(p.get("severity", "error"))) for p in problems]
     return Run(id=id, sources=[source] if source else [], format="test", curves=curves, problems=probs)

@@ -16,12 +16,8 @@ BLEU = [0.05, 0.12, 0.18, 0.22, 0.25, 0.22, 0.19, 0.16, 0.14, 0.12]
 
 
 def _bleu_run(id: str = "nmt/run1"):
-    run = make_run({"train/loss": LOSS, "val/loss": VAL_LOSS, "val/bleu": BLEU}, id=id)
-    for c in run.curves:
-        c.raw_name = {"loss": "loss", "bleu": "val_bleu"}.get(c.name, c.raw_name)
-        if c.split == "val" and c.name == "loss":
-            c.raw_name = "val_loss"
-    return run
+    return make_run({"train/loss": LOSS, "val/loss": VAL_LOSS, "val/bleu": BLEU}, id=id,
+                    raw_names={"train/loss": "loss", "val/loss": "val_loss", "val/bleu": "val_bleu"})
 
 
 def _gen001(findings):
