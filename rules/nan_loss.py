@@ -14,7 +14,7 @@ class NanLoss(Rule):
     slug = "nan-loss"
     severity = Severity.ERROR
     summary = "NaN or ±Inf in a loss or metric"
-    explains = ("divergence", "loss-spike", "oscillation", "noisy-curve")
+    explains = ("divergence", "loss-spike", "oscillation", "noisy-curve", "not-converged", "stuck-metric")
     remediation = ("Lower the learning rate (e.g. 10x), clip gradients with `clipnorm=1.0` or "
                    "`clipvalue=0.5` on the optimizer, check inputs with `np.isfinite(x).all()` and "
                    "scale them, and add `keras.callbacks.TerminateOnNaN()` so a broken run stops early.")

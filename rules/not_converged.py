@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import numpy as np
+
 from curvelint.model import Run, Severity
 from curvelint.rule import Option, Rule, Violation
 from curvelint.series import at, jsonable, logged_name, num, pct, points
@@ -74,6 +76,9 @@ large `epochs=` stops at the right time by itself (Lightning: `Trainer(max_epoch
         p = st.profile(key)
         if p is None or p.n < opts.min_epochs or p.higher_is_better:
             return
+        curve = run.get(key)
+        if not np.isfinite(curve.value[-1]):
+            return  # it ended in NaN/Inf: NUM001 says so; its last finite epochs are not "the end"
         n = p.n
         w = min(n - 1, max(opts.window, n // 5))
         if p.worse_than_best(float(p.values[-1])) > p.noise:
