@@ -19,6 +19,7 @@ from typing import Iterator
 import numpy as np
 
 from curvelint.agreement import Index, compare
+from curvelint.attempts import split_attempts
 from curvelint.config import Config
 from curvelint.discover import Candidate, Group, display_path
 from curvelint.model import TEST, VAL, Curve, LintError, ReadProblem, Run
@@ -88,6 +89,7 @@ def assemble(group: Group, config: Config | None = None) -> tuple[list[Run], lis
 
     runs = _runs(units, group)
     runs = split_subruns(runs, config)
+    runs = split_attempts(runs)
     return runs, [replace(n, path=group.show(n.path), message=display_path(n.message)) for n in notes]
 
 

@@ -9,9 +9,12 @@ from __future__ import annotations
 import enum
 from dataclasses import dataclass, field
 from functools import cached_property
-from typing import Any, Iterable, Iterator
+from typing import TYPE_CHECKING, Any, Iterable, Iterator
 
 import numpy as np
+
+if TYPE_CHECKING:  # attempts.py builds on this module; the model only names its types
+    from curvelint.attempts import AttemptOf, Plan
 
 EPOCH = "epoch"
 BATCH = "batch"
@@ -79,6 +82,9 @@ class Curve:
     raw_name: str = ""
     #: Fractional epoch of each point where the log is stepped by optimizer step (HF Trainer).
     epoch: np.ndarray | None = None
+    #: Which saved part of the log each point comes from where the log says so (the n-th of
+    #: several `fit()` histories in one JSON): places series that not every part logs.
+    part: np.ndarray | None = None
 
     def __post_init__(self) -> None:
         set_ = object.__setattr__  # frozen: the constructor's own normalization only
@@ -86,7 +92,7 @@ class Curve:
         set_(self, "value", _frozen(self.value, np.float64))
         if self.step.shape != self.value.shape or self.step.ndim != 1:
             raise ValueError(f"step and value of {self.key} must be 1-D arrays of equal length")
-        for name, dtype in (("wall_time", np.float64), ("lines", np.int64), ("epoch", np.float64)):
+        for name, dtype in (("wall_time", np.float64), ("lines", np.int64), ("epoch", np.float64), ("part", np.int64)):
             if getattr(self, name) is not None:
                 set_(self, name, _frozen(getattr(self, name), dtype))
         if not self.raw_name:
@@ -95,7 +101,7 @@ class Curve:
     def __setstate__(self, state: dict) -> None:
         """Unpickled (from a worker process) arrays are writable again: freeze them."""
         self.__dict__.update(state)
-        for name in ("step", "value", "wall_time", "lines", "epoch"):
+        for name in ("step", "value", "wall_time", "lines", "epoch", "part"):
             arr = self.__dict__.get(name)
             if isinstance(arr, np.ndarray):
                 arr.flags.writeable = False
@@ -116,11 +122,13 @@ class Curve:
 
     @cached_property
     def resolved(self) -> Curve:
-        """The curve as analysed: each restart overwrites the steps it repeats, as TensorBoard does.
+        """TensorBoard's view of the curve: each restart overwrites the steps it repeats.
 
         A CSVLogger file appended to without `initial_epoch` restarts at epoch 0, so only its last
         segment survives; a run resumed from a checkpoint at epoch 50 keeps epochs 0-49 of the
-        first attempt and everything of the second.
+        first attempt and everything of the second. Used to compare two sources of one run; a
+        run's rules see `Run.get`, which tells continuations and fresh trainings apart
+        (`curvelint.attempts`).
         """
         if self.restarts.size == 0:
             return self
@@ -145,6 +153,7 @@ class Curve:
             source=self.source,
             raw_name=self.raw_name,
             epoch=None if self.epoch is None else self.epoch[index],
+            part=None if self.part is None else self.part[index],
         )
 
     def line_of(self, step: int) -> int | None:
@@ -187,22 +196,43 @@ class Run:
     axis: str = "epoch"
     #: Facts the log states about the run (HF: best_metric, max_steps, num_train_epochs, ...).
     meta: dict = field(default_factory=dict)
+    #: Set on a run that is one of several trainings found in one log (`<id>#2`): which one, and
+    #: what was decided about the whole log. See `curvelint.attempts.split_attempts`.
+    attempt_of: AttemptOf | None = None
 
     @cached_property
     def _by_key(self) -> dict[str, Curve]:
         return {c.key: c for c in self.curves}
+
+    @cached_property
+    def plan(self) -> Plan:
+        """How the restarts of this run's log were read: resumes, continuations, fresh trainings."""
+        from curvelint.attempts import plan
+
+        return plan(self.curves)
 
     def raw(self, key: str) -> Curve | None:
         """The curve as logged, restarts and all."""
         return self._by_key.get(key)
 
     def get(self, key: str) -> Curve | None:
-        """The curve as analysed (restarts resolved), or None if the run lacks it."""
-        curve = self._by_key.get(key)
-        return None if curve is None else curve.resolved
+        """The curve as analysed, or None if the run lacks it: a resumed attempt replaces the
+        epochs it repeats, a continued one is renumbered after the epochs before it; of several
+        fresh trainings (not split into runs of their own) the latest."""
+        if key not in self._by_key:
+            return None
+        return self.plan.curve(key)
 
     def has(self, key: str) -> bool:
-        return key in self._by_key
+        return key in self._by_key and key not in self._not_analysed
+
+    @cached_property
+    def _not_analysed(self) -> frozenset[str]:
+        """Series logged only by trainings that are not analysed (a run holding several that was
+        not split: only its latest is): `has` and `select` leave them out, as `get` has nothing."""
+        if len(self.plan.attempts) < 2:
+            return frozenset()
+        return frozenset(k for k in self._by_key if not len(self.plan.curve(k)))
 
     @property
     def series(self) -> list[str]:
@@ -211,18 +241,21 @@ class Run:
     def select(self, *, split: str | None = None, granularity: str | None = EPOCH) -> Iterator[Curve]:
         for c in self.curves:
             if (split is None or c.split == split) and (granularity is None or c.granularity == granularity):
-                yield c
+                if c.key not in self._not_analysed:
+                    yield c
 
     @property
     def epochs(self) -> int:
-        """Number of epochs analysed: the longest epoch-level series after resolving restarts."""
-        return max((len(c.resolved) for c in self.select()), default=0)
+        """Number of epochs analysed: the longest epoch-level series as analysed (`get`)."""
+        return max((len(self.get(c.key)) for c in self.select()), default=0)
 
     def line_of(self, step: int, keys: Iterable[str] = ()) -> tuple[str, int] | None:
-        """(path, line) of the epoch `step` in the first of `keys` (or any series) that has lines."""
-        candidates = [self._by_key[k] for k in keys if k in self._by_key] or self.curves
-        for curve in candidates:
-            line = curve.line_of(step)
+        """(path, line) of the analysed epoch `step` in the first of `keys` (or any series) that
+        has lines: after a continuation is renumbered, epoch 35 is a line of the second fit."""
+        candidates = [k for k in keys if k in self._by_key] or [c.key for c in self.curves]
+        for key in candidates:
+            curve = self.get(key)
+            line = None if curve is None else curve.line_of(step)
             if line is not None and curve.source:
                 return curve.source, line
         return None

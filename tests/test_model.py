@@ -44,8 +44,9 @@ def test_keys_and_keras_names():
 
 
 def test_run_epochs_counts_resolved_epoch_series_only():
+    # a fresh training restarts the loss at its first level: the latest training is analysed
     run = Run("r", [], "x", curves=[
-        Curve("loss", "train", step=[0, 1, 2, 0, 1], value=[1, 1, 1, 1, 1]),
+        Curve("loss", "train", step=[0, 1, 2, 0, 1], value=[3, 2, 1, 3, 2]),
         Curve("loss", "train", step=list(range(100)), value=[1.0] * 100, granularity="batch"),
     ])
     assert run.epochs == 2

@@ -96,8 +96,10 @@ def curves_from_object(obj: Any, source: str | None = None, strict: bool = True)
     curves = []
     for raw, canon in names.items():
         column = columns[raw]
+        part = None
         if isinstance(column, _Restarting):
             col_steps = np.fromiter((k[1] for k in column), dtype=np.int64, count=len(column))
+            part = np.fromiter((k[0] for k in column), dtype=np.int64, count=len(column))
             values = list(column.values())
         elif isinstance(column, dict):  # {step: value}, from records/index orientations
             col_steps = np.fromiter(column.keys(), dtype=np.int64, count=len(column))
@@ -109,7 +111,7 @@ def curves_from_object(obj: Any, source: str | None = None, strict: bool = True)
         if floats is None:
             continue
         curves.append(Curve(name=canon.name, split=canon.split, granularity=canon.granularity,
-                            step=col_steps, value=floats, source=source, raw_name=raw))
+                            step=col_steps, value=floats, source=source, raw_name=raw, part=part))
     if not curves:
         raise NotALog("no numeric series")
     return curves
@@ -204,27 +206,57 @@ def _records(rows: list[Any], index: list[Any] | None = None) -> tuple[dict[str,
     return columns, None
 
 
-def _histories(histories: list[dict[str, list[Any]]]) -> tuple[dict[str, Any], None]:
-    """{"0": {history}, "1": {history}}: several fits saved together. Kept in order as one series
-    per metric whose epochs restart for each fit, as an appended CSVLogger file would be."""
-    columns: dict[str, dict[int, Any]] = {}
-    offset = 0
-    for h in histories:
-        for name, values in h.items():
+def _histories(histories: list[dict[str, Any]]) -> tuple[dict[str, Any], None]:
+    """Several fits saved together (`{"0": h0, "1": h1}`, `[h0, h1]`). Kept in order as one
+    series per metric whose epochs restart for each fit, as an appended CSVLogger file would be;
+    `curvelint.attempts` then tells resumes, continuations and fresh trainings apart. A fit's own
+    epoch list (`History.epoch`, which starts at `initial_epoch`) numbers its points, so a resumed
+    fit shows where it resumed; without one its epochs count from 0."""
+    columns: dict[str, dict[tuple[int, int], Any]] = {}
+    for fit, h in enumerate(histories):
+        series, epochs = _fit(h)
+        for name, values in series.items():
+            numbered = epochs if epochs is not None and len(epochs) == len(values) else range(len(values))
             col = columns.setdefault(name, {})
-            for i, v in enumerate(values):
-                col[(offset, i)] = v  # type: ignore[index]
-        offset += 1
+            for epoch, v in zip(numbered, values):
+                col[(fit, int(epoch))] = v
     return {name: _Restarting(col) for name, col in columns.items()}, None
 
 
+def _fit(h: dict[str, Any]) -> tuple[dict[str, list[Any]], np.ndarray | None]:
+    """One fit's {name: values} and its epoch list: `{"loss": [...], "epoch": [...]}` or
+    `{"history": {...}, "epoch": [...]}` (`{"history": h.history, "epoch": h.epoch}`)."""
+    inner = h.get("history") if isinstance(h.get("history"), dict) else h
+    epochs = None
+    for source in (h, inner):
+        for key, value in source.items():
+            if key.lower() in AXIS_NAMES and epochs is None:
+                epochs = _steps(value)
+    series = {k: v for k, v in inner.items() if isinstance(v, list) and k.lower() not in AXIS_NAMES}
+    return series, epochs
+
+
+def _is_fit(h: Any, *, longer_than: int = 0) -> bool:
+    """A saved `History.history` (every value a list), or one wrapped with its epochs; with
+    `longer_than`, some series must hold more points than that (a list of per-epoch records
+    may hold one-element lists)."""
+    if not isinstance(h, dict) or not h:
+        return False
+    inner = h.get("history") if isinstance(h.get("history"), dict) else h
+    lists = [v for k, v in inner.items() if k.lower() not in AXIS_NAMES]
+    return bool(lists) and all(isinstance(v, list) for v in lists) and any(len(v) > longer_than for v in lists)
+
+
 class _Restarting(dict):
-    """{(fit, epoch): value} in insertion order; steps are the epochs, restarting per fit."""
+    """{(fit, epoch): value} in insertion order; steps are the epochs, restarting per fit, and
+    each point's fit becomes `Curve.part`."""
 
 
 def _table(obj: Any) -> tuple[dict[str, Any], np.ndarray | None]:
     """Find the {name: values} table in any of the supported shapes."""
     if isinstance(obj, list):
+        if obj and all(_is_fit(r, longer_than=1) for r in obj):
+            return _histories(obj)  # [h0, h1]: a list of fit histories
         if obj and all(isinstance(r, dict) for r in obj):
             return _records(obj)
         return {}, None
@@ -252,8 +284,8 @@ def _table(obj: Any) -> tuple[dict[str, Any], np.ndarray | None]:
                 for r in obj["data"] if isinstance(r, dict)]
         return _records(rows)
     if obj and all(_INT_KEY.match(str(k)) for k in obj) and all(isinstance(v, dict) for v in obj.values()):
-        inner = list(obj.values())
-        if all(isinstance(x, list) for v in inner for x in v.values()):
+        inner = [obj[k] for k in sorted(obj, key=int)]  # fits in order, even if saved with sort_keys
+        if all(_is_fit(v) for v in inner):
             return _histories(inner)
         # pandas orient="index": {"0": {"loss": ...}, "1": {...}}
         return _records([{"epoch": int(k), **v} for k, v in obj.items()])
