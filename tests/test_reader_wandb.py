@@ -8,9 +8,7 @@ file is read."""
 from __future__ import annotations
 
 import json
-import math
 import os
-import shutil
 import sqlite3
 import subprocess
 import sys
