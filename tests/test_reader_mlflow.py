@@ -417,7 +417,7 @@ def test_malformed_and_binary_metric_files_are_reported(tmp_path):
     assert [(Path(p.path).name, p.line, p.offset) for p in source.problems] == [("acc", None, 0), ("loss", 2, None)]
 
 
-def test_runs_without_metrics_deleted_runs_and_broken_meta(tmp_path):
+def test_runs_without_metrics_deleted_runs_empty_metrics_and_broken_meta(tmp_path):
     empty = _run(tmp_path / "a")
     with pytest.raises(NotALog):
         FILE_READER.read(str(empty / "meta.yaml"))
@@ -429,9 +429,14 @@ def test_runs_without_metrics_deleted_runs_and_broken_meta(tmp_path):
     with pytest.raises(ReadError) as exc:
         FILE_READER.read(str(broken / "meta.yaml"))
     assert exc.value.line == 3 or exc.value.line == 4
+    started = _run(tmp_path / "d", rid="def456", metrics={"loss": "", "val_loss": ""})  # nothing flushed yet
+    source = FILE_READER.read(str(started / "meta.yaml"))
+    assert source.curves == [] and [(p.severity, p.message) for p in source.problems] == [
+        (Severity.WARNING, "holds no curve: its 2 metric files are empty (a run that had logged nothing yet)")]
     report = lint(tmp_path)
-    assert [r.sources for r in report.runs] == [[str(broken / "meta.yaml")]]
-    assert [f.location.path for f in report.findings if f.code == "LOG001"] == [str(broken / "meta.yaml")]
+    assert sorted(r.sources[0] for r in report.runs) == [str(broken / "meta.yaml"), str(started / "meta.yaml")]
+    assert {f.location.path: f.severity for f in report.findings if f.code == "LOG001"} == {
+        str(broken / "meta.yaml"): Severity.ERROR, str(started / "meta.yaml"): Severity.WARNING}
 
 
 def test_values_logged_without_a_step_are_single_values_not_a_curve(tmp_path):

@@ -94,12 +94,18 @@ class MlflowFileStoreReader(Reader):
         problems: list[ReadProblem] = []
         points: dict[str, Points] = {}
         files: dict[str, str] = {}
+        empty = 0
         for key, file in _metric_files(metrics_dir):
             got = _read_metric_file(file, problems)
             if got is not None:
                 points[key], files[key] = got, file
+            else:
+                empty += 1
         if not points and not problems:
-            raise NotALog("an MLflow run without metrics (a parent of nested runs, or one that logged nothing)")
+            if not empty:
+                raise NotALog("an MLflow run without metrics (a parent of nested runs, or one that logged nothing)")
+            problems.append(ReadProblem(path, f"holds no curve: its {empty} metric file{'s are' if empty != 1 else ' is'} "
+                                              "empty (a run that had logged nothing yet)", severity=Severity.WARNING))
         tags = _read_tags(os.path.join(run_dir, "tags"))
         experiment = _load_yaml(os.path.join(os.path.dirname(run_dir), META_NAME), missing_ok=True)
         status = meta_yaml.get("status")
@@ -392,7 +398,7 @@ def build_source(path: str, fmt: str, points: dict[str, Points], source_of, prob
         meta["logged_after_training"] = after
     if repeated:
         meta["mlflow"]["repeated_steps"] = repeated
-    if not curves:
+    if not curves and not any(p.message.startswith("holds no curve") for p in problems):
         what = "only single values (a summary or an evaluation)" if summary else "no metric"
         if one_step:
             what += "; " + ", ".join(one_step[:3]) + " were logged without a step (log_metric(..., step=epoch))"
