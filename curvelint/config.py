@@ -156,6 +156,7 @@ def _monitor(value: Any, mode: Any, where: str) -> Monitor:
         raise ConfigError(f"{where}: mode must be one of {', '.join(MODES)}, got {mode!r}")
     return Monitor(value.strip(), mode)
 
+
 def _series(value: Any, where: str) -> dict[str, str]:
     """`[series]`: every entry maps a logged name to a key rules read (`val/loss`); a target that
     is not one is an error naming the entry, so a mapping never silently does nothing."""
