@@ -369,6 +369,17 @@ class Stats:
                 dense.key: Profile(dense.key, steps, filled, dense.higher_is_better)}
         return made[a], made[b]
 
+    def losses(self, min_epochs: int, *, positive: bool = False) -> tuple[Profile, Profile] | None:
+        """(train/loss, val/loss) on common steps, or None when the run has fewer than
+        `min_epochs` of them (or, with `positive`, a loss at or below 0, where ratios and
+        relative changes mean nothing): the guard every train-vs-val rule starts with."""
+        pair = self.pair("train/loss", "val/loss")
+        if pair is None or len(pair[0]) < min_epochs:
+            return None
+        if positive and (np.any(pair[0].values <= 0) or np.any(pair[1].values <= 0)):
+            return None
+        return pair
+
     @cached_property
     def loss_scale(self) -> float:
         """What a loss difference is measured against: the training loss's starting level (the

@@ -64,12 +64,10 @@ set that is harder on purpose (a held-out site or period, which is the shift thi
 
     def check(self, run: Run, opts):
         st = stats(run)
-        pair = st.pair("train/loss", "val/loss")
-        if pair is None or len(pair[0]) < opts.min_epochs:
+        pair = st.losses(opts.min_epochs, positive=True)
+        if pair is None:
             return
         train, val = pair
-        if np.any(train.values <= 0) or np.any(val.values <= 0):
-            return
         whole = st.profile("train/loss")
         fell = whole.start() - whole.best_value
         if fell <= 0 or fell / abs(whole.start()) < opts.min_train_drop:

@@ -62,8 +62,8 @@ validation loss is at a small, acceptable level (the `min_gap` test guards most 
 
     def check(self, run: Run, opts):
         st = stats(run)
-        pair = st.pair("train/loss", "val/loss")
-        if pair is None or len(pair[0]) < opts.min_epochs:
+        pair = st.losses(opts.min_epochs)
+        if pair is None:
             return
         train, val = pair
         t, v = train.end(opts.tail), val.end(opts.tail)

@@ -56,8 +56,8 @@ in inference mode on the same distribution.
 
     def check(self, run: Run, opts):
         st = stats(run)
-        pair = st.pair("train/loss", "val/loss")
-        if pair is None or len(pair[0]) < opts.min_epochs:
+        pair = st.losses(opts.min_epochs)
+        if pair is None:
             return
         train, val = pair
         n = len(train)

@@ -57,12 +57,10 @@ large constant term (a regularizer, a KL weight) that hides progress.
 
     def check(self, run: Run, opts):
         st = stats(run)
-        pair = st.pair("train/loss", "val/loss")
-        if pair is None or len(pair[0]) < opts.min_epochs:
+        pair = st.losses(opts.min_epochs, positive=True)
+        if pair is None:
             return
         train, val = pair
-        if np.any(train.values <= 0) or np.any(val.values <= 0):
-            return
         acc = st.profile("train/accuracy")
         if acc is not None and float(acc.values[-1]) >= opts.max_accuracy:
             return

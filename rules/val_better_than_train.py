@@ -49,8 +49,8 @@ augmentation active only while training) is harmless.
 """
 
     def check(self, run: Run, opts):
-        pair = stats(run).pair("train/loss", "val/loss")
-        if pair is None or len(pair[0]) < opts.min_epochs:
+        pair = stats(run).losses(opts.min_epochs)
+        if pair is None:
             return
         train, val = pair
         t, v = train.values[1:], val.values[1:]  # epoch 0's training loss averages over the random init

@@ -49,8 +49,8 @@ dominated by a few hard examples that no amount of training moves.
 """
 
     def check(self, run: Run, opts):
-        pair = stats(run).pair("train/loss", "val/loss")
-        if pair is None or len(pair[0]) < opts.min_epochs:
+        pair = stats(run).losses(opts.min_epochs)
+        if pair is None:
             return
         train, val = pair
         n = len(val)
