@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+import json
 import os
 import re
 from dataclasses import dataclass, field
-from typing import ClassVar
+from typing import Any, ClassVar, Iterator
 
 import numpy as np
 
@@ -133,3 +134,31 @@ def epochs_at(steps: np.ndarray, map_steps: np.ndarray, map_epochs: np.ndarray) 
         return np.zeros(steps.shape, dtype=np.int64)
     idx = np.searchsorted(map_steps, steps, side="right") - 1
     return np.where(idx >= 0, map_epochs[np.clip(idx, 0, None)], 0).astype(np.int64)
+
+
+def json_lines(text: str, path: str, problems: list[ReadProblem]) -> Iterator[tuple[int, dict[str, Any]]]:
+    """(1-based line number, object) of each JSON-object line of a JSON-lines log; a line that
+    is not valid JSON is reported in `problems` and the others are kept (a log still being
+    written ends in a half line)."""
+    for number, line in enumerate(text.splitlines(), start=1):
+        if not line.strip():
+            continue
+        try:
+            entry = json.loads(line)
+        except (json.JSONDecodeError, RecursionError) as exc:
+            msg = exc.msg if isinstance(exc, json.JSONDecodeError) else "nested too deeply"
+            problems.append(ReadProblem(path, f"invalid JSON line: {msg}", line=number))
+            continue
+        if isinstance(entry, dict):
+            yield number, entry
+
+
+def as_int(value: Any) -> int | None:
+    """An integral JSON number (`3`, `3.0`) as an int; None for anything else, booleans too."""
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, int):
+        return value
+    if isinstance(value, float) and value.is_integer():
+        return int(value)
+    return None

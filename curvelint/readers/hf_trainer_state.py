@@ -24,7 +24,7 @@ from typing import Any
 import numpy as np
 
 from curvelint.model import Curve, ReadProblem, Severity
-from curvelint.readers.base import HEAD_BYTES, Reader, ReadError, Source, decode_text
+from curvelint.readers.base import HEAD_BYTES, Reader, ReadError, Source, as_int, decode_text, json_lines
 from curvelint.readers.names import canonical_all
 
 FORMAT = "hf-trainer-state"
@@ -143,18 +143,9 @@ def _read_log(text: str, path: str) -> Source:
     entries: list[dict[str, Any]] = []
     lines: list[int] = []
     problems: list[ReadProblem] = []
-    for number, line in enumerate(text.splitlines(), start=1):
-        if not line.strip():
-            continue
-        try:
-            entry = json.loads(line)
-        except (json.JSONDecodeError, RecursionError) as exc:
-            msg = exc.msg if isinstance(exc, json.JSONDecodeError) else "nested too deeply"
-            problems.append(ReadProblem(path, f"invalid JSON line: {msg}", line=number))
-            continue
-        if isinstance(entry, dict):
-            entries.append({_LOG_RENAMES.get(k, k): v for k, v in entry.items()})
-            lines.append(number)
+    for number, entry in json_lines(text, path, problems):
+        entries.append({_LOG_RENAMES.get(k, k): v for k, v in entry.items()})
+        lines.append(number)
     if not entries:
         raise ReadError(problems[0].message if problems else "no JSON object on any line",
                         line=problems[0].line if problems else None)
@@ -186,7 +177,7 @@ def _source(path: str, entries: list[Any], problems: list[ReadProblem], meta: di
         values = {k: v for k, v in _numbers(entry).items() if _is_curve(k)}
         if not values:
             continue
-        step = _as_int(entry.get("step"))
+        step = as_int(entry.get("step"))
         if step is None:
             no_step += 1
             continue
@@ -246,16 +237,6 @@ def _numbers(entry: dict[str, Any]) -> dict[str, float]:
         elif isinstance(value, (int, float)) and not isinstance(value, bool):
             out[key] = float(value)
     return out
-
-
-def _as_int(value: Any) -> int | None:
-    if isinstance(value, bool):
-        return None
-    if isinstance(value, int):
-        return value
-    if isinstance(value, float) and value.is_integer():
-        return int(value)
-    return None
 
 
 def _last_of_each_step(step: np.ndarray) -> np.ndarray:

@@ -21,7 +21,7 @@ from typing import Any
 import numpy as np
 
 from curvelint.model import EPOCH, Curve, ReadProblem
-from curvelint.readers.base import NotALog, Reader, ReadError, Source, decode_text, history_by_name
+from curvelint.readers.base import NotALog, Reader, ReadError, Source, as_int, decode_text, history_by_name
 from curvelint.readers.names import AXIS_NAMES, axis_of, canonical_all, looks_like_metric
 
 FORMAT = "keras-json"
@@ -164,15 +164,10 @@ def _parse_repr(text: str) -> Any:
 
 
 def _as_step(value: Any) -> int | None:
-    if isinstance(value, bool):
-        return None
-    if isinstance(value, int):
-        return value
-    if isinstance(value, float) and value.is_integer():
-        return int(value)
+    """An epoch number: an integral number, or a string of digits (pandas index keys)."""
     if isinstance(value, str) and _INT_KEY.match(value):
         return int(value)
-    return None
+    return as_int(value)
 
 
 def _steps(value: Any) -> np.ndarray | None:

@@ -30,7 +30,7 @@ from typing import Any, Iterator
 import numpy as np
 
 from curvelint.model import VAL, Curve, ReadProblem, Severity
-from curvelint.readers.base import Reader, ReadError, Source, decode_text
+from curvelint.readers.base import Reader, ReadError, Source, decode_text, json_lines
 from curvelint.readers.names import canonical_all
 from curvelint.readers.ultralytics import is_ultralytics, with_total_losses, yolo_name
 
@@ -116,18 +116,9 @@ def _read_history(path: str, data: bytes) -> Source:
     rows = Rows()
     if data.strip():
         text = decode_text(data, path)
-        for number, line in enumerate(text.splitlines(), start=1):
-            if not line.strip():
-                continue
-            try:
-                row = json.loads(line)
-            except (json.JSONDecodeError, RecursionError) as exc:
-                msg = exc.msg if isinstance(exc, json.JSONDecodeError) else "nested too deeply"
-                rows.problems.append(ReadProblem(path, f"invalid JSON line: {msg}", line=number))
-                continue
-            if isinstance(row, dict):
-                rows.rows.append(row)
-                rows.lines.append(number)
+        for number, row in json_lines(text, path, rows.problems):
+            rows.rows.append(row)
+            rows.lines.append(number)
     summary = _sibling_summary(path)
     if summary is not None:
         rows.summary = summary
