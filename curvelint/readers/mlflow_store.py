@@ -34,8 +34,7 @@ import numpy as np
 
 from curvelint.model import Curve, ReadProblem, Severity
 from curvelint.readers.base import HEAD_BYTES, NotALog, Reader, ReadError, Source
-from curvelint.readers.names import canonical_all
-from curvelint.readers.ultralytics import is_ultralytics, with_total_losses, yolo_name
+from curvelint.readers.ultralytics import is_ultralytics, tracked_names, with_total_losses
 
 FORMAT = "mlflow"
 SQLITE_FORMAT = "mlflow-sqlite"
@@ -372,17 +371,13 @@ def build_source(path: str, fmt: str, points: dict[str, Points], source_of, prob
     elif "epoch" in points and any(_HF_KEYS.fullmatch(k) for k in points):
         meta["framework"] = "hf"
     axis = STEP_AXIS if epoch_of is not None or _strided(series[k] for k in keys) else "epoch"
-    names = canonical_all(k for k in keys if not (yolo and yolo_name(k) is not None))
+    named = tracked_names(list(keys), yolo)
     curves = []
     for key in keys:
-        p = series[key]
-        ours = yolo_name(key) if yolo else None
-        if ours is not None:
-            split, name, granularity = ours.split, ours.name, "epoch"
-        elif key in names:
-            split, name, granularity = names[key].split, names[key].name, names[key].granularity
-        else:
+        if key not in named:
             continue
+        p = series[key]
+        split, name, granularity = named[key]
         step = np.asarray(p.step, dtype=np.int64)
         curves.append(Curve(
             name=name, split=split, step=step, value=np.asarray(p.value, dtype=np.float64), granularity=granularity,

@@ -52,6 +52,20 @@ class YoloName:
     name: str
 
 
+def tracked_names(keys: list[str], yolo: bool) -> dict[str, tuple[str, str, str]]:
+    """(split, name, granularity) of each key a tracker (MLflow, W&B) logged that is a curve:
+    an Ultralytics name when the run is a YOLO one, else the canonical name."""
+    ours = {k: n for k in keys if (n := yolo_name(k) if yolo else None) is not None}
+    names = canonical_all(k for k in keys if k not in ours)
+    out = {}
+    for key in keys:
+        if key in ours:
+            out[key] = (ours[key].split, ours[key].name, "epoch")
+        elif key in names:
+            out[key] = (names[key].split, names[key].name, names[key].granularity)
+    return out
+
+
 def yolo_name(raw: str) -> YoloName | None:
     """The series an Ultralytics column (or MLflow key) is, or None if it is not one of theirs."""
     key = raw.strip()

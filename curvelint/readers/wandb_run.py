@@ -31,8 +31,7 @@ import numpy as np
 
 from curvelint.model import VAL, Curve, ReadProblem, Severity
 from curvelint.readers.base import Reader, ReadError, Source, decode_text, json_lines
-from curvelint.readers.names import canonical_all
-from curvelint.readers.ultralytics import is_ultralytics, with_total_losses, yolo_name
+from curvelint.readers.ultralytics import is_ultralytics, tracked_names, with_total_losses
 
 FORMAT = "wandb"
 HISTORY_NAME = "wandb-history.jsonl"
@@ -252,16 +251,12 @@ def _source(path: str, rows: Rows, with_lines: bool) -> Source:
     elif axis_key == _HF_STEP:
         meta["framework"] = "hf"
     epoch_at = _epoch_lookup(steps, epochs)
-    names = canonical_all(k for k in points if not (yolo and yolo_name(k) is not None))
+    named = tracked_names(list(points), yolo)
     curves = []
     for key, (step, value, line, wall) in points.items():
-        ours = yolo_name(key) if yolo else None
-        if ours is not None:
-            split, name, granularity = ours.split, ours.name, "epoch"
-        elif key in names:
-            split, name, granularity = names[key].split, names[key].name, names[key].granularity
-        else:
+        if key not in named:
             continue
+        split, name, granularity = named[key]
         step_arr = np.asarray(step, dtype=np.int64)
         wall_arr = np.asarray(wall, dtype=np.float64)
         curves.append(Curve(name=name, split=split, granularity=granularity, step=step_arr,
