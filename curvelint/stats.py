@@ -392,26 +392,26 @@ class Stats:
         return 0.0
 
     @cached_property
+    def _lr_steps(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """(epoch of each logged LR step after the first, its change, |the rate before it|);
+        empty when no learning rate is logged."""
+        p = self.profile("train/learning_rate")
+        if p is None or p.n < 2:
+            return np.zeros(0, dtype=np.int64), np.zeros(0), np.zeros(0)
+        return p.epochs[1:], np.diff(p.values), np.abs(p.values[:-1])
+
+    @cached_property
     def lr_changes(self) -> np.ndarray:
         """Epochs at which the logged learning rate changed by more than 1% (a schedule, a
         ReduceLROnPlateau step, a warm restart); empty when no LR is logged or it is constant."""
-        p = self.profile("train/learning_rate")
-        if p is None or p.n < 2:
-            return np.zeros(0, dtype=np.int64)
-        v = p.values
-        prev = np.abs(v[:-1])
-        changed = np.abs(np.diff(v)) > 0.01 * np.where(prev > 0, prev, 1.0)
-        return p.epochs[1:][changed]
+        epochs, change, prev = self._lr_steps
+        return epochs[np.abs(change) > 0.01 * np.where(prev > 0, prev, 1.0)]
 
     @cached_property
     def lr_raised(self) -> np.ndarray:
         """Epochs at which the logged learning rate went up by more than 10% (warm-up, warm restart)."""
-        p = self.profile("train/learning_rate")
-        if p is None or p.n < 2:
-            return np.zeros(0, dtype=np.int64)
-        v = p.values
-        up = np.diff(v) > 0.1 * np.abs(v[:-1])
-        return p.epochs[1:][up]
+        epochs, change, prev = self._lr_steps
+        return epochs[change > 0.1 * prev]
 
     @cached_property
     def lr_restarts(self) -> np.ndarray:
@@ -419,13 +419,9 @@ class Stats:
         of a warm-up or of a cyclic rise): the `lr_raised` epochs whose previous logged step was
         not a raise. A rate raised every epoch (an LR range test, a growing schedule) restarts once,
         where it starts growing."""
-        p = self.profile("train/learning_rate")
-        if p is None or p.n < 2:
-            return np.zeros(0, dtype=np.int64)
-        v = p.values
-        up = np.diff(v) > 0.1 * np.abs(v[:-1])
-        begins = up & ~np.r_[False, up[:-1]]
-        return p.epochs[1:][begins]
+        epochs, change, prev = self._lr_steps
+        up = change > 0.1 * prev
+        return epochs[up & ~np.r_[False, up[:-1]]]
 
     def lr_constant(self) -> bool | None:
         """True when a logged learning rate never changed, None when none is logged."""
