@@ -3,10 +3,11 @@ explained findings under their root that every format shows the same way."""
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass, field
 from typing import Any, ClassVar, Iterable, Mapping, Sequence
 
-from curvelint.model import Finding, Report
+from curvelint.model import Finding, Report, Run, Severity
 
 
 @dataclass
@@ -75,3 +76,55 @@ def _also(findings: Iterable[Finding]) -> str:
 def count_problems(findings: Iterable[Finding]) -> int:
     """How many entries `fold` shows: findings not folded under a root."""
     return len(fold(list(findings)))
+
+
+@dataclass
+class RunOverview:
+    """One run as an overview row shows it: its problems, worst first, and how many of each
+    severity it has (counting explained findings, as the exit status does)."""
+
+    run: Run
+    problems: list[Problem]
+    counts: dict[str, int]
+
+    @property
+    def worst(self) -> Problem | None:
+        return self.problems[0] if self.problems else None
+
+    @property
+    def severity(self) -> Severity | None:
+        return self.problems[0].finding.severity if self.problems else None
+
+
+def overview(report: Report) -> list[RunOverview]:
+    """Every run, the worst first: by worst severity, then by number of errors, warnings and
+    infos, then in report order. Each run's problems are sorted worst first (stable)."""
+    by_run = report.by_run()
+    rows = []
+    for run in report.runs:
+        findings = by_run.get(run.id, [])
+        counts = {s.value: 0 for s in Severity}
+        for f in findings:
+            counts[f.severity.value] += 1
+        problems = sorted(fold(findings), key=lambda p: -p.finding.severity.rank)
+        rows.append(RunOverview(run, problems, counts))
+    order = {id(r): i for i, r in enumerate(rows)}
+    rows.sort(key=lambda r: (-(r.severity.rank if r.severity else -1), -r.counts["error"], -r.counts["warning"],
+                             -r.counts["info"], order[id(r)]))
+    return rows
+
+
+def display_path(path: str, root: str | None = None) -> str:
+    """`path` relative to `root` (default: `$GITHUB_WORKSPACE`, else the working directory)
+    when it lies beneath it, with `/` separators; URLs and paths elsewhere unchanged."""
+    if "://" in path:
+        return path
+    base = os.path.abspath(root or os.environ.get("GITHUB_WORKSPACE") or os.getcwd())
+    full = os.path.abspath(path)
+    try:
+        rel = os.path.relpath(full, base)
+    except ValueError:  # another drive on Windows
+        return path
+    if rel == os.curdir or rel.startswith(os.pardir):
+        return path
+    return rel.replace(os.sep, "/")
