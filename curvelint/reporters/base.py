@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import os
 from dataclasses import dataclass, field
-from typing import Any, ClassVar, Iterable, Mapping, Sequence
+from typing import Any, Callable, ClassVar, Iterable, Mapping, Sequence
 
 from curvelint.model import Finding, Report, Run, Severity
 
@@ -17,6 +17,9 @@ class Context:
     color: bool = False
     statistics: bool = False
     rules: Mapping[str, Any] = field(default_factory=dict)
+    #: `progress(done, total)` for a reporter that takes long enough to show it (html); the CLI
+    #: passes a transient bar on a terminal, None otherwise.
+    progress: Callable[[int, int], None] | None = None
 
 
 class Reporter:
