@@ -50,19 +50,20 @@ class _Unit:
     meta: dict = field(default_factory=dict)
 
 
-def read_source(candidate: Candidate) -> Source | None:
-    """Read one file; unreadable files become a Source with a LOG001 problem, non-logs None."""
+def read_sources(candidate: Candidate) -> list[Source]:
+    """Read one file: one Source per run it holds (usually one); an unreadable file is a Source
+    with a LOG001 problem, a file that is no log none."""
     try:
-        return candidate.reader.read(candidate.path)
+        return candidate.reader.read_runs(candidate.path)
     except NotALog:
-        return None
+        return []
     except ReadError as exc:
         problem = ReadProblem(candidate.path, exc.message, line=exc.line, offset=exc.offset)
     except OSError as exc:
         problem = ReadProblem(candidate.path, f"cannot read: {exc.strerror or exc}")
     except (ValueError, OverflowError, MemoryError, RecursionError) as exc:
         problem = ReadProblem(candidate.path, f"cannot parse: {type(exc).__name__}: {exc}")
-    return Source(path=candidate.path, format=candidate.reader.format, problems=[problem])
+    return [Source(path=candidate.path, format=candidate.reader.format, problems=[problem])]
 
 
 def assemble(group: Group, config: Config | None = None) -> tuple[list[Run], list[LintError]]:
@@ -73,6 +74,9 @@ def assemble(group: Group, config: Config | None = None) -> tuple[list[Run], lis
         _add(units, index, unit)
     for source in _file_sources(group.files):
         unit = _Unit([source], {c.key: c for c in source.curves}, list(source.problems), home=group, file=True)
+        if source.run is not None:  # one of the runs of a tracking database: a run of its own
+            units.append(unit)
+            continue
         target = _agreeing(units, index, unit)
         if target is None:
             _add(units, index, unit)
@@ -106,6 +110,8 @@ def _runs(units: list[_Unit], group: Group) -> list[Run]:
             run_id = group.file_id(unit.sources[0].path)
         if unit.attempt is not None:
             run_id = f"{run_id}#{unit.attempt[0]}"
+        if unit.sources[0].run is not None:
+            run_id = f"{group.file_id(unit.sources[0].path)}/{unit.sources[0].run}"
         formats = sorted({s.format for s in unit.sources})
         # reading is done: from here on paths are for showing (curves are immutable: new ones)
         curves = [replace(c, source=group.show(c.source)) if c.source else c
@@ -188,7 +194,7 @@ def _name(unit: _Unit) -> str:
 
 def _event_units(group: Group, notes: list[LintError]) -> list[_Unit]:
     """The event files of one log dir: one unit per training (usually one)."""
-    sources = [s for s in map(read_source, group.events) if s is not None]
+    sources = [s for c in group.events for s in read_sources(c)]
     trainings = split_trainings(sources)
     units = [_event_unit(t.sources, group) for t in trainings]
     if len(trainings) > 1:
@@ -240,9 +246,7 @@ def _file_sources(candidates: list[Candidate]) -> Iterator[Source]:
         if source is not None:
             yield source
     for candidate in ordinary:
-        source = read_source(candidate)
-        if source is not None:
-            yield source
+        yield from read_sources(candidate)
 
 
 def _newest(ordered: list[Candidate]) -> Source | None:
@@ -250,9 +254,10 @@ def _newest(ordered: list[Candidate]) -> Source | None:
     reported (LOG001) on the run; if none holds curves, the newest is the source."""
     failed: list[Source] = []
     for candidate in ordered:
-        source = read_source(candidate)
-        if source is None:
+        read = read_sources(candidate)
+        if not read:
             continue
+        source = read[0]
         if source.curves:
             break
         failed.append(source)

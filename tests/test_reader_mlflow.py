@@ -167,14 +167,36 @@ def test_sqlite_store_written_by_mlflow_reads_back_every_run(stores):
     assert sources[0].meta["summary"] == {"test_accuracy": 0.91}
 
 
-def test_sqlite_store_is_linted_one_run_per_file_until_assembly_reads_every_run(stores):
-    # Assembly reads one Source per file today: the latest run with curves, and a warning naming
-    # the others (Reader.read_runs gives them all once discovery asks for it).
+def test_sqlite_store_is_linted_one_run_per_mlflow_run(stores):
+    # every MLflow run of the database is a curvelint run of its own, named <file>/<run name>,
+    # and never merged with another run by agreement (alpha and beta are different trainings)
     report = lint(stores["db"])
-    (run,) = report.runs
-    assert run.format == "mlflow-sqlite" and run.meta["mlflow"]["run_name"] == "beta"
-    (note,) = [f for f in report.findings if f.code == "LOG001"]
-    assert note.severity == Severity.WARNING and "'alpha'" in note.message and "holds 2 MLflow runs" in note.message
+    runs = {r.id: r for r in report.runs}
+    assert sorted(runs) == ["mlflow.db/alpha", "mlflow.db/beta"]
+    for name in ("alpha", "beta"):
+        run = runs[f"mlflow.db/{name}"]
+        assert run.format == "mlflow-sqlite" and run.meta["mlflow"]["run_name"] == name
+        assert set(run.series) == set(EXPECTED[name])
+    assert not [f for f in report.findings if f.code in ("LOG001", "INT001")]
+    # findings name their own run
+    assert {f.run for f in report.findings} <= set(runs)
+
+
+def test_runs_of_one_database_sharing_a_name_get_distinct_ids(stores, tmp_path):
+    import shutil
+    import sqlite3
+
+    db = tmp_path / "same" / "mlflow.db"
+    db.parent.mkdir()
+    shutil.copy(stores["db"], db)
+    con = sqlite3.connect(db)
+    con.execute("UPDATE tags SET value = 'twin' WHERE key = 'mlflow.runName'")
+    con.execute("UPDATE runs SET name = 'twin'")
+    con.commit()
+    con.close()
+    ids = sorted(r.id for r in lint(db).runs)
+    assert len(ids) == 2 and len(set(ids)) == 2
+    assert ids == sorted(f"mlflow.db/twin-{stores['db_ids'][n][:8]}" for n in ("alpha", "beta"))
 
 
 def test_sqlite_store_is_read_without_changing_it(stores, tmp_path):

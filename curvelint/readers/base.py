@@ -42,6 +42,9 @@ class Source:
     axis: str = EPOCH
     #: Facts the file states about the run (best checkpoint, planned steps), passed to `Run.meta`.
     meta: dict = field(default_factory=dict)
+    #: For one of several runs a file holds (an MLflow database): the run's name within the file.
+    #: Such a source is a run of its own, `<file>/<run>`, never merged with another by agreement.
+    run: str | None = None
 
 
 class Reader:
@@ -61,6 +64,11 @@ class Reader:
 
     def read(self, path: str) -> Source:
         raise NotImplementedError
+
+    def read_runs(self, path: str) -> list[Source]:
+        """Every run the file holds, each a Source with `run` set when there are several. Most
+        formats hold one run per file; a tracking database (MLflow's SQLite store) holds many."""
+        return [self.read(path)]
 
     def run_directory(self, path: str) -> str:
         """The directory whose run this file belongs to; discovery groups files by it."""

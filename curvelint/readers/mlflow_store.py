@@ -10,7 +10,7 @@ file is read with it; findings point at the metric file's line.
 SQLite store: the `metrics` table (`key, value, timestamp, step, is_nan, run_uuid`; NaN is stored
 as 0 with `is_nan`, ±Inf as ±1.797e308, the largest double), `runs` and `experiments`, read with
 the standard library's `sqlite3`, read-only. One database holds many runs: `read_runs` gives
-one Source per MLflow run.
+one Source per MLflow run, each linted as a run of its own, `mlflow.db/<run name>`.
 
 Either way a metric is a curve when it was logged at two steps or more; a value logged once
 (HF's `train_loss` summary, skorch's `final accuracy`, an evaluation score) is kept in
@@ -214,19 +214,9 @@ class MlflowSqliteReader(Reader):
         return head.startswith(SQLITE_MAGIC)
 
     def read(self, path: str) -> Source:
-        """One Source per file is what assembly reads today: the latest run that holds curves,
-        with a warning naming the runs left out. `read_runs` gives every run."""
+        """The latest run that holds curves (for callers that want one); `read_runs` gives all."""
         sources = self.read_runs(path)
-        with_curves = [s for s in sources if s.curves]
-        if len(sources) == 1 or not with_curves:
-            return sources[0]
-        chosen = with_curves[-1]
-        others = [s for s in sources if s is not chosen]
-        names = ", ".join(_run_label(s) for s in others[:5]) + (f" and {len(others) - 5} more" if len(others) > 5 else "")
-        chosen.problems.append(ReadProblem(
-            path, f"holds {len(sources)} MLflow runs; only the latest with curves, {_run_label(chosen)}, is linted "
-                  f"(not {names})", severity=Severity.WARNING))
-        return chosen
+        return next((s for s in reversed(sources) if s.curves), sources[-1])
 
     def read_runs(self, path: str) -> list[Source]:
         """One Source per MLflow run of the database (deleted runs and runs that logged no metric
@@ -316,6 +306,8 @@ def _read_database(con, path: str) -> list[Source]:
     if not sources:
         why = f" ({skipped_deleted} deleted)" if skipped_deleted else ""
         raise NotALog(f"an MLflow database whose runs logged no metric{why}")
+    if len(sources) > 1:
+        _name_runs(sources)
     return sources
 
 
@@ -328,9 +320,14 @@ def _sql_value(value: Any, nan: Any) -> float:
     return v
 
 
-def _run_label(source: Source) -> str:
-    info = source.meta.get("mlflow", {})
-    return repr(info.get("run_name") or info.get("run_id"))
+def _name_runs(sources: list[Source]) -> None:
+    """`Source.run` for each run of a database: its MLflow run name, with the start of its run id
+    where two runs share a name (MLflow does not make names unique)."""
+    names = [s.meta["mlflow"].get("run_name") or s.meta["mlflow"]["run_id"] for s in sources]
+    for source, name in zip(sources, names):
+        if names.count(name) > 1:
+            name = f"{name}-{source.meta['mlflow']['run_id'][:8]}"
+        source.run = name
 
 
 # -- both stores: points to curves -------------------------------------------------------------
