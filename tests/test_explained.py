@@ -204,10 +204,12 @@ def test_text_shows_the_root_once_with_also_and_one_remediation(folded):
 
 def test_markdown_and_github_fold_explained_findings(folded):
     md = render(*folded, "markdown")
-    assert "2 problems (4 findings: 0 error, 2 warning, 2 info) in 1 of 1 runs" in md
-    rows = [line for line in md.splitlines() if line.startswith("| ") and not line.startswith("| severity")]
-    assert [row.split("|")[2].strip() for row in rows] == ["`TST001` tst001", "`TST004` tst004"]
-    assert "<br>_also: TST002, TST003_" in rows[0]
+    assert md.splitlines()[1] == "🟠 **curvelint: 2 warnings in 1 of 1 run** (2 info)"
+    rows = [line for line in md.splitlines() if line.startswith("| ") and not line.startswith("| run ")]
+    assert len(rows) == 1  # one run, its worst problem, with what it explains and what else it has
+    assert rows[0].split("|")[2].strip() == "🟠 <code>TST001</code> tst001: TST001 saw it"
+    assert rows[0].split("|")[3].strip() == "also: TST002, TST003<br>+1 more: 1 info"
+    assert "explains 🟠 <code>TST002</code>" in md and "explains 🔵 <code>TST003</code>" in md
     assert "fix for TST001" in md and "fix for TST002" not in md and "fix for TST003" not in md
     gh = render(*folded, "github").splitlines()
     assert len(gh) == 2

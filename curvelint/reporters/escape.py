@@ -16,11 +16,44 @@ def html(text: str) -> str:
             .replace('"', "&quot;").replace("'", "&#39;"))
 
 
+#: A code span as our messages and remediations write one: text between two single backticks.
+_CODE_SPAN = re.compile(r"`([^`]+)`")
+
+
+def _flat(text: str) -> str:
+    return " ".join(str(text).split())
+
+
+def _inline(text: str) -> str:
+    return _MD_SPECIAL.sub(r"\\\1", html(text))
+
+
 def markdown(text: str) -> str:
     """Inline markdown (also inside table cells): HTML-escaped, markdown syntax neutralised,
     newlines flattened so a value can never start a new block or close a table row."""
-    flat = " ".join(str(text).split())
-    return _MD_SPECIAL.sub(r"\\\1", html(flat))
+    return _inline(_flat(text))
+
+
+def markdown_code(text: str) -> str:
+    """`text` shown literally in code font, as a `<code>` element around `markdown(text)`.
+
+    Not a backtick span: inside one, entities stay literal (`&lt;` would show as typed) and a `|`
+    inside a table cell needs its own rules, so untrusted text could not be escaped one way for
+    every place. Inside `<code>` the usual escapes apply and decode, so `<` shows as `<`."""
+    return f"<code>{markdown(text)}</code>"
+
+
+def markdown_prose(text: str) -> str:
+    """Text that marks code with backticks (finding messages, remediations): each `` `span` ``
+    becomes `markdown_code`, the rest is escaped as `markdown`; an unpaired backtick stays a
+    visible backtick. Safe for untrusted names inside the text: no tag but `<code>` results."""
+    flat = _flat(text)
+    out, pos = [], 0
+    for m in _CODE_SPAN.finditer(flat):
+        out += [_inline(flat[pos:m.start()]), markdown_code(m.group(1))]
+        pos = m.end()
+    out.append(_inline(flat[pos:]))
+    return "".join(out)
 
 
 def workflow_data(text: str) -> str:
