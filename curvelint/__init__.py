@@ -3,15 +3,21 @@
     import curvelint
     report = curvelint.lint("logs/")               # every run under logs/
     report = curvelint.lint_history(history)       # a keras History, no file needed
+    report                                         # in a notebook: overview and plots
+    report.plot("logs/a"); report.to_frame()       # one run's Figure; findings as a DataFrame
 
-Names are imported lazily so `curvelint --version` stays as fast as the bare interpreter.
+Names are imported lazily so `curvelint --version` stays as fast as the bare interpreter (no
+numpy); `dir(curvelint)` lists them all the same.
 """
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING
 
 from curvelint._version import __version__
+
+if TYPE_CHECKING:
+    from typing import Any
 
 _LAZY = {
     "lint": ("curvelint.engine", "lint"),
@@ -26,10 +32,16 @@ _LAZY = {
     "Curve": ("curvelint.model", "Curve"),
     "Finding": ("curvelint.model", "Finding"),
     "Report": ("curvelint.model", "Report"),
+    "LintError": ("curvelint.model", "LintError"),
     "hookimpl": ("curvelint.hookspecs", "hookimpl"),
 }
 
 __all__ = ["__version__", *_LAZY]
+
+
+def __dir__() -> list[str]:
+    """The public API, imported or not yet (submodules and helpers are not part of it)."""
+    return sorted(__all__)
 
 
 def __getattr__(name: str) -> Any:

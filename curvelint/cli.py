@@ -376,20 +376,32 @@ def _train(argv: list[str]) -> int:
         return _error(f"unknown scenario {unknown[0]!r}; `curvelint train --list` shows them{hint}")
     if not args.out:
         p.error("--out DIR is required")
-    from curvelint.trainer.train import TrainerUnavailable, train, write_manifest
+    import time
+
+    from curvelint.trainer.train import (Trained, TrainerUnavailable, load_keras, summary_table, train, write_manifest,
+                                         written_files)
 
     formats = [f.strip() for f in args.formats.split(",") if f.strip()]
-    entries = []
+    results: list[Trained] = []
+    line_open = False
     try:
-        for name in names:
-            print(f"training {name} ...", file=sys.stderr, flush=True)
-            entries.append(train(name, args.out, epochs=args.epochs, seed=args.seed, formats=formats))
-    except TrainerUnavailable as exc:
+        load_keras()  # TensorFlow's import (seconds) is not one scenario's time
+        for i, name in enumerate(names, start=1):
+            # one progress line per scenario, finished when the training is
+            print(f"[{i}/{len(names)}] training {name} ...", end="", file=sys.stderr, flush=True)
+            line_open, started = True, time.perf_counter()
+            entry = train(name, args.out, epochs=args.epochs, seed=args.seed, formats=formats)
+            seconds = time.perf_counter() - started
+            print(f" {entry['epochs_trained']} epochs, {seconds:.1f}s", file=sys.stderr, flush=True)
+            line_open = False
+            results.append(Trained(entry, written_files(args.out, name), seconds))
+    except (TrainerUnavailable, ValueError) as exc:
+        if line_open:
+            print(file=sys.stderr)
         return _error(str(exc))
-    except ValueError as exc:
-        return _error(str(exc))
-    path = write_manifest(args.out, entries)
-    print(f"wrote {len(entries)} run(s) to {args.out}; manifest {path}", file=sys.stderr)
+    path = write_manifest(args.out, [r.entry for r in results])
+    print(summary_table(results))
+    print(f"wrote {len(results)} run(s) to {args.out}; manifest {path}", file=sys.stderr)
     return EXIT_OK
 
 

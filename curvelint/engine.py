@@ -13,6 +13,7 @@ not go green.
 
 from __future__ import annotations
 
+import errno
 import os
 import traceback
 from dataclasses import dataclass
@@ -37,6 +38,7 @@ from curvelint.discover import discover
 from curvelint.explain import explains_map, link
 from curvelint.model import Finding, LintError, Location, Report, Run, Severity
 from curvelint.plugins import PluginHost
+from curvelint.remote import is_remote
 from curvelint.rule import Rule, Violation
 
 INTERNAL_ERROR = ("INT001", "internal-error")
@@ -302,15 +304,33 @@ def lint(
 ) -> Report:
     """Lint every run under `paths` and return the report (raises ConfigError on bad config).
 
+    A local path that does not exist raises FileNotFoundError naming it (all of them, when
+    several are missing) before anything is read: a typo must not pass as a report with no
+    runs. URLs are checked when fetched; their errors are in `report.errors`, as are paths that
+    exist but cannot be read. (The command line reports a missing path and exits 2 instead.)
+
     `config` is a Config, a dict shaped like `[tool.curvelint]`, or a config file path; by
     default the nearest config file above the first path is used (`isolated=True`: none).
     """
     if isinstance(paths, (str, os.PathLike)):
         paths = [paths]
     paths = [os.fspath(p) for p in paths]
+    _require_paths(paths)
     cfg = resolve_config(paths, config, isolated)
     cli = Selection(select=select, extend_select=list(extend_select or []), ignore=list(ignore or []))
     return Linter.create(cfg, cli).lint_paths(paths)
+
+
+def _require_paths(paths: list[str]) -> None:
+    """FileNotFoundError (ENOENT, `filename` the first missing path) unless every local path
+    exists; a dangling symlink exists (its reader reports it), like the command line's check."""
+    missing = [p for p in paths if not is_remote(p) and not os.path.lexists(p)]
+    if not missing:
+        return
+    message = os.strerror(errno.ENOENT)
+    if len(missing) > 1:
+        message += f" ({len(missing)} of {len(paths)} paths: {', '.join(map(repr, missing))})"
+    raise FileNotFoundError(errno.ENOENT, message, missing[0])
 
 
 def lint_history(

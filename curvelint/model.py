@@ -14,6 +14,9 @@ from typing import TYPE_CHECKING, Any, Iterable, Iterator
 import numpy as np
 
 if TYPE_CHECKING:  # attempts.py builds on this module; the model only names its types
+    import pandas
+    from matplotlib.figure import Figure
+
     from curvelint.attempts import AttemptOf, Plan
 
 EPOCH = "epoch"
@@ -50,6 +53,10 @@ def keras_name(key: str) -> str:
     split, _, name = base.partition("/")
     out = name if split == TRAIN else f"{split}_{name}"
     return f"{out} (per {gran})" if gran else out
+
+
+def _plural(n: int, noun: str) -> str:
+    return f"{n} {noun}" if n == 1 else f"{n} {noun}s"
 
 
 def _frozen(values: Any, dtype: type) -> np.ndarray:
@@ -112,6 +119,10 @@ class Curve:
 
     def __len__(self) -> int:
         return int(self.value.size)
+
+    def __repr__(self) -> str:
+        """Key and size, not the arrays: a notebook showing a run must not print every value."""
+        return f"<Curve {self.key} {_plural(len(self), 'point')} {self.granularity}>"
 
     @cached_property
     def restarts(self) -> np.ndarray:
@@ -211,6 +222,12 @@ class Run:
 
         return plan(self.curves)
 
+    def __repr__(self) -> str:
+        """What the run is, in one line: its curves are `run.curves`, each with a short repr too."""
+        length = _plural(self.epochs, "epoch") if self.axis == EPOCH else _plural(self.epochs, f"logged {self.axis}")
+        problems = f", {_plural(len(self.problems), 'read problem')}" if self.problems else ""
+        return f"<Run {self.id!r} {self.format}, {length}, {len(self.curves)} series{problems}>"
+
     def raw(self, key: str) -> Curve | None:
         """The curve as logged, restarts and all."""
         return self._by_key.get(key)
@@ -267,6 +284,13 @@ class Location:
     line: int | None = None
 
 
+def _where(location: Location | None) -> str | None:
+    """`path:line` (or the path) of a location, as reporters show it."""
+    if location is None:
+        return None
+    return f"{location.path}:{location.line}" if location.line else location.path
+
+
 @dataclass
 class Finding:
     """One verdict of one rule on one run, with the numbers behind it.
@@ -294,6 +318,12 @@ class Finding:
         first = self.epochs[0] if self.epochs else -1
         return (self.run, -self.severity.rank, first, self.code)
 
+    def __repr__(self) -> str:
+        """Code, run, epochs and the start of the message; `evidence` and the rest stay attributes."""
+        epochs = f" epochs {self.epochs[0]}-{self.epochs[1]}" if self.epochs else ""
+        message = self.message if len(self.message) <= _MESSAGE_CHARS else self.message[:_MESSAGE_CHARS - 1] + "…"
+        return f"<Finding {self.code} {self.rule} {self.severity} on {self.run!r}{epochs}: {message}>"
+
 
 @dataclass(frozen=True)
 class LintError:
@@ -307,11 +337,78 @@ class LintError:
     fatal: bool = True
 
 
+#: How much of a finding's message its repr shows.
+_MESSAGE_CHARS = 80
+#: The columns of `Report.to_frame()`, one row per finding.
+FRAME_COLUMNS = ("run", "code", "rule", "severity", "message", "first_epoch", "last_epoch", "series",
+                 "explained_by", "remediation", "location")
+
+
 @dataclass
 class Report:
+    """What a lint found: the runs read, the findings on them, and what could not be linted.
+
+    In a notebook the report shows as its HTML overview with a plot per run (`_repr_html_`);
+    `plot(run_id)` draws one run, `to_frame()` tabulates the findings.
+    """
+
     runs: list[Run] = field(default_factory=list)
     findings: list[Finding] = field(default_factory=list)
     errors: list[LintError] = field(default_factory=list)
+
+    def __repr__(self) -> str:
+        """Counts, not contents: the dataclass repr printed every array of every run (megabytes)."""
+        counts = self.counts()
+        by_severity = f" ({', '.join(f'{n} {s}' for s, n in counts.items())})" if self.findings else ""
+        return (f"<Report {_plural(len(self.runs), 'run')}, {_plural(len(self.findings), 'finding')}{by_severity}, "
+                f"{_plural(len(self.errors), 'error')}>")
+
+    def _repr_html_(self) -> str:
+        """Jupyter's rich display: the HTML reporter's overview and per-run plots as a fragment."""
+        from curvelint.reporters.html import render_html
+
+        return render_html(self, fragment=True)
+
+    def run(self, run: str | Run) -> Run:
+        """The run with this id (a `Run` is returned as it is); KeyError naming the closest ids."""
+        if isinstance(run, Run):
+            return run
+        for candidate in self.runs:
+            if candidate.id == run:
+                return candidate
+        import difflib
+
+        ids = [r.id for r in self.runs]
+        close = difflib.get_close_matches(str(run), ids, n=3, cutoff=0.5)
+        hint = f"; did you mean {' or '.join(map(repr, close))}?" if close else (
+            f"; the report has {_plural(len(ids), 'run')}" + (f": {', '.join(map(repr, ids[:5]))}" if ids else ""))
+        raise KeyError(f"no run {run!r} in this report{hint}")
+
+    def plot(self, run: str | Run) -> Figure:
+        """A matplotlib Figure of one run's curves with its findings drawn on them (needs the
+        [plots] extra); in a notebook it displays itself, elsewhere `fig.savefig(path)`."""
+        from curvelint.plot import run_figure
+
+        run = self.run(run)
+        return run_figure(run, self.by_run().get(run.id, []))
+
+    def to_frame(self) -> pandas.DataFrame:
+        """The findings as a pandas DataFrame, one row per finding (`FRAME_COLUMNS`), to filter,
+        group and join with other run metadata; an empty report gives an empty frame with the
+        same columns. Severity is an ordered categorical (info < warning < error), so
+        `sort_values("severity", ascending=False)` puts the worst first."""
+        try:
+            import pandas as pd
+        except ImportError as exc:
+            raise ImportError(f"Report.to_frame() needs pandas: pip install pandas ({exc})") from None
+        rows = [(f.run, f.code, f.rule, f.severity.value, f.message,
+                 f.epochs[0] if f.epochs else None, f.epochs[1] if f.epochs else None, ", ".join(f.series),
+                 f.explained_by, f.remediation, _where(f.location)) for f in self.findings]
+        frame = pd.DataFrame.from_records(rows, columns=list(FRAME_COLUMNS))
+        frame["severity"] = pd.Categorical(frame["severity"], categories=[s.value for s in reversed(Severity)], ordered=True)
+        for column in ("first_epoch", "last_epoch"):
+            frame[column] = frame[column].astype("Int64")  # no epochs is <NA>, not a float NaN
+        return frame
 
     def counts(self) -> dict[str, int]:
         out = {s.value: 0 for s in Severity}

@@ -1,5 +1,9 @@
 from __future__ import annotations
 
+import errno
+import subprocess
+import sys
+
 import numpy as np
 import pytest
 
@@ -54,3 +58,43 @@ def test_lint_dataframe():
     pd = pytest.importorskip("pandas")
     report = curvelint.lint_history(pd.DataFrame(OVERFIT))
     assert "GEN001" in {f.code for f in report.findings}
+
+
+def test_dir_lists_the_public_api_and_import_stays_light():
+    names = dir(curvelint)
+    assert {"lint", "lint_history", "Report", "Run", "Curve", "Finding", "Severity", "Linter", "__version__"} <= set(names)
+    assert "annotations" not in names and "Any" not in names and "engine" not in names  # no helpers, no submodules
+    assert all(hasattr(curvelint, name) for name in names)
+    # `import curvelint` (and so `curvelint --version`) must not pay for numpy
+    proc = subprocess.run([sys.executable, "-X", "importtime", "-c", "import curvelint"], capture_output=True, text=True, timeout=60)
+    imported = {line.rsplit("|", 1)[-1].strip() for line in proc.stderr.splitlines() if "|" in line}
+    assert "curvelint" in imported and "numpy" not in imported and "curvelint.model" not in imported
+
+
+def test_lint_raises_for_a_missing_path(tmp_path):
+    missing = tmp_path / "nonexistent"
+    with pytest.raises(FileNotFoundError) as info:
+        curvelint.lint(missing, isolated=True)
+    assert info.value.errno == errno.ENOENT and info.value.filename == str(missing)
+    write_csvlogger(tmp_path / "a" / "training.log", OVERFIT)
+    with pytest.raises(FileNotFoundError) as info:  # one run is there, two paths are not: both named
+        curvelint.lint([tmp_path / "a", missing, tmp_path / "also-missing"], isolated=True)
+    assert info.value.filename == str(missing)
+    assert repr(str(missing)) in str(info.value) and repr(str(tmp_path / "also-missing")) in str(info.value)
+    assert "2 of 3 paths" in str(info.value)
+
+
+def test_lint_leaves_urls_and_existing_but_unreadable_paths_to_the_report(tmp_path):
+    url = "nosuchscheme://bucket/logs"  # fetched, not checked on disk: the fetch error is reported
+    report = curvelint.lint(url, isolated=True)
+    assert not report.runs and [e.path for e in report.errors] == [url]
+    (tmp_path / "notes.txt").write_text("not a log\n")  # there, but unreadable: a LOG001, not an exception
+    report = curvelint.lint(tmp_path / "notes.txt", isolated=True)
+    assert [f.code for f in report.findings] == ["LOG001"]
+
+
+def test_the_command_line_still_reports_a_missing_path_and_exits_2(tmp_path, capsys):
+    from curvelint.cli import main
+
+    assert main([str(tmp_path / "missing"), "--isolated"]) == 2
+    assert capsys.readouterr().err == f"curvelint: error: {tmp_path / 'missing'}: no such file or directory\n"

@@ -71,3 +71,34 @@ def test_without_tensorflow_the_command_says_how_to_install(tmp_path):
     listing = subprocess.run([sys.executable, "-c", code.replace('["train", "overfitting", "--out", ' + repr(str(tmp_path)) + ']', '["train", "--list"]')],
                              capture_output=True, text=True, timeout=60)
     assert listing.returncode == 0 and "overfitting" in listing.stdout
+
+
+#: What TensorFlow prints on its own when not silenced (C++ logging, absl, Python logging).
+TF_NOISE = ("oneDNN", "cpu_feature_guard", "I0000", "W0000", "E0000", "WARNING: All log messages before absl",
+            "WARNING:tensorflow", "rebuild TensorFlow", "NodeDef")
+
+
+def test_train_command_is_quiet_and_ends_with_what_it_wrote(tmp_path):
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("TF_CPP_", "GITHUB_ACTIONS"))}
+    proc = subprocess.run([sys.executable, "-m", "curvelint", "train", "too_short", "--out", str(tmp_path), "--epochs", "2"],
+                          capture_output=True, text=True, timeout=300, env=env)
+    assert proc.returncode == 0, proc.stderr
+    assert not [line for line in proc.stderr.splitlines() if any(noise in line for noise in TF_NOISE)], proc.stderr
+    assert proc.stderr.splitlines()[0].startswith("[1/1] training too_short ... 2 epochs, ")
+    lines = proc.stdout.splitlines()
+    assert lines[0].split() == ["scenario", "epochs", "format", "file", "expected", "time"]
+    written = sorted(p.relative_to(tmp_path).as_posix() for p in (tmp_path / "too_short").rglob("*") if p.is_file())
+    assert len(written) == 4  # history.json, training.log, train/ and validation/ events
+    first = lines[1].split()
+    assert first[:5] == ["too_short", "2", "json", "too_short/history.json", "LOG002"] and first[5].endswith("s")
+    shown = [line.split()[3] if i == 0 else line.split()[1] for i, line in enumerate(lines[1:])]
+    assert sorted(shown) == written
+    assert [line.split()[0] for line in lines[2:]] == ["csv", "tensorboard", "tensorboard"]  # the scenario's columns once
+
+
+def test_summary_table_says_when_a_run_stopped_early_and_what_a_healthy_run_expects():
+    from curvelint.trainer.train import Trained, summary_table
+
+    entry = {"scenario": "healthy_binary", "params": {"epochs": 60}, "epochs_trained": 23, "healthy": True, "must_fire": []}
+    table = summary_table([Trained(entry, [("json", "healthy_binary/history.json")], 1.25)]).splitlines()
+    assert table[1].split() == ["healthy_binary", "23", "of", "60", "json", "healthy_binary/history.json", "none", "(healthy)", "1.2s"]

@@ -6,11 +6,12 @@ The only module of curvelint that imports TensorFlow/Keras, and only inside its 
 from __future__ import annotations
 
 import json
+import logging
 import math
 import os
 import shutil
 from pathlib import Path
-from typing import Any, Iterable, Sequence
+from typing import Any, Iterable, NamedTuple, Sequence
 
 import numpy as np
 
@@ -20,18 +21,42 @@ FORMATS = ("json", "csv", "tensorboard")
 INSTALL_HINT = "the trainer needs TensorFlow/Keras: pip install 'curvelint[train]'"
 
 
+#: TensorFlow's C++ logging (oneDNN and cpu_feature_guard notes, absl's "All log messages
+#: before absl::InitializeLog()", E0000 NodeDef lines while training) is configured from the
+#: environment once, when TensorFlow loads: set before the import. 3 keeps only FATAL; a value
+#: the user set is kept, so TF_CPP_MIN_LOG_LEVEL=0 brings everything back.
+QUIET_ENV = {"TF_CPP_MIN_LOG_LEVEL": "3"}
+
+
 class TrainerUnavailable(RuntimeError):
     """TensorFlow/Keras are not installed."""
 
 
-def _keras():
-    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+def load_keras():
+    """(keras, tensorflow), imported quietly; TrainerUnavailable with the install hint if missing.
+    `curvelint train` calls it first so the import is not counted in a scenario's time."""
+    for name, value in QUIET_ENV.items():
+        os.environ.setdefault(name, value)
     try:
         import keras
         import tensorflow as tf
     except ImportError as exc:
         raise TrainerUnavailable(f"{INSTALL_HINT} ({exc})") from None
+    _quiet_python_logging(tf)
     return keras, tf
+
+
+def _quiet_python_logging(tf) -> None:
+    """TensorFlow's and absl's Python loggers to errors only: tf.function retracing notes and
+    the like are about the tiny reference models, not something a user of the runs can act on."""
+    if os.environ.get("TF_CPP_MIN_LOG_LEVEL") != QUIET_ENV["TF_CPP_MIN_LOG_LEVEL"]:
+        return  # the user asked for TensorFlow's logs
+    tf.get_logger().setLevel(logging.ERROR)
+    try:
+        from absl import logging as absl_logging
+    except ImportError:  # absl comes with TensorFlow; nothing to quiet without it
+        return
+    absl_logging.set_verbosity(absl_logging.ERROR)
 
 
 def _lr_logger(keras):
@@ -59,7 +84,7 @@ def train(scenario: Scenario | str, out: str | os.PathLike, *, epochs: int | Non
     unknown = set(formats) - set(FORMATS)
     if unknown:
         raise ValueError(f"unknown formats {sorted(unknown)}; choose from {', '.join(FORMATS)}")
-    keras, tf = _keras()
+    keras, tf = load_keras()
     keras.utils.set_random_seed(seed)
     try:
         tf.config.experimental.enable_op_determinism()
@@ -88,6 +113,44 @@ def train(scenario: Scenario | str, out: str | os.PathLike, *, epochs: int | Non
         doc: Any = histories[0] if len(histories) == 1 else {str(i): h for i, h in enumerate(histories)}
         (run_dir / "history.json").write_text(json.dumps(doc, indent=1) + "\n")
     return manifest_entry(scenario, epochs, seed, plan.params, histories)
+
+
+class Trained(NamedTuple):
+    """One scenario `curvelint train` wrote, for its summary table."""
+
+    entry: dict[str, Any]  # the manifest entry `train` returned
+    files: list[tuple[str, str]]  # (format, path relative to --out), as `written_files` lists them
+    seconds: float
+
+
+def written_files(out: str | os.PathLike, name: str) -> list[tuple[str, str]]:
+    """(format, path relative to `out`) of every file in `out/<name>/`: `train` empties that
+    directory first, so these are exactly the files it wrote."""
+    run_dir = Path(out) / name
+    found = []
+    for path in sorted(p for p in run_dir.rglob("*") if p.is_file()):
+        kind = "json" if path.name == "history.json" else "csv" if path.name == "training.log" else \
+            "tensorboard" if ".tfevents." in path.name else "other"
+        found.append((kind, path.relative_to(out).as_posix()))
+    order = {kind: i for i, kind in enumerate(FORMATS)}
+    return sorted(found, key=lambda f: (order.get(f[0], len(order)), f[1]))
+
+
+def summary_table(results: Sequence[Trained]) -> str:
+    """One row per file written: scenario, epochs trained (of those asked for, when stopped
+    early), format, file, the rules it must fire, wall time; the scenario's columns on its first row."""
+    header = ("scenario", "epochs", "format", "file", "expected", "time")
+    rows = [header]
+    for entry, files, seconds in results:
+        asked, trained = entry["params"]["epochs"], entry["epochs_trained"]
+        first = (entry["scenario"], str(trained) if trained == asked else f"{trained} of {asked}")
+        last = ("none (healthy)" if entry["healthy"] else ",".join(entry["must_fire"]), f"{seconds:.1f}s")
+        for i, (kind, path) in enumerate(files or [("-", "(no file)")]):
+            rows.append((*first, kind, path, *last) if i == 0 else ("", "", kind, path, "", ""))
+    widths = [max(len(row[i]) for row in rows) for i in range(len(header))]
+    right = {1, 5}  # numbers
+    return "\n".join("  ".join(cell.rjust(w) if i in right else cell.ljust(w) for i, (cell, w) in enumerate(zip(row, widths))).rstrip()
+                     for row in rows)
 
 
 def manifest_entry(scenario: Scenario, epochs: int, seed: int, params: dict[str, Any], histories: list[dict[str, list[float]]]) -> dict[str, Any]:
