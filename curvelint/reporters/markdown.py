@@ -7,7 +7,7 @@ Everything else is collapsed in `<details>`: those runs' problems in full, info 
 healthy runs, notes from reading the logs, and each rule's remediation once.
 
 GitHub refuses comments over 65,536 characters. A long body drops detail in `_DROP_ORDER`
-(remediations first, table rows last, as few items of a section as needed) and says what it
+(healthy runs first, table rows last, as few items of a section as needed) and says what it
 left out; the verdict always stays. Text from logs is escaped (`escape.markdown`); backtick code
 in our messages and remediations renders as code (`escape.markdown_prose`).
 """
@@ -29,17 +29,20 @@ from curvelint.series import framework
 MARKER = "<!-- curvelint -->"
 MAX_CHARS = 65_536
 #: Sparkline width in the table: enough to show a curve's shape, narrow enough for five columns.
-SPARK_WIDTH = 16
+SPARK_WIDTH = 12
 #: A table cell's message is cut at a word boundary after this many characters; the run's
 #: details have it in full.
-CELL_CHARS = 160
+CELL_CHARS = 120
 #: Source files named per run in its details; the rest are counted.
 SOURCES_SHOWN = 3
 ICON = {Severity.ERROR: "🔴", Severity.WARNING: "🟠", Severity.INFO: "🔵"}
 HEALTHY = "✅"
+#: How `curvelint.series.framework` names read when a rule's remediation differs between them.
+FRAMEWORKS = {"keras": "Keras", "lightning": "PyTorch Lightning", "pytorch": "PyTorch", "hf": "Hugging Face Trainer"}
 _TABLE_HEAD = "| run | worst finding | related | length | loss |\n|---|---|---|---|---|"
-#: What goes first when the body is too long: least needed for a first look first.
-_DROP_ORDER = ("fixes", "info", "healthy", "notes", "runs", "table", "errors")
+#: What goes first when the body is too long: the healthy runs and notes (least actionable), then
+#: remediations, info, the runs' details, table rows; the read errors last.
+_DROP_ORDER = ("healthy", "notes", "fixes", "info", "runs", "table", "errors")
 
 
 def _plural(n: int, noun: str) -> str:
@@ -182,17 +185,19 @@ def _finding(f: Finding, message: str) -> str:
 
 
 def _sparks(run: Run) -> str:
-    return "<br>".join(f"{code(name)} {spark}" for name, spark in loss_sparklines(run, SPARK_WIDTH))
+    """`loss ▇▅▃▂` lines, one per curve; a no-break space keeps each name on its curve's line and
+    code font gives the bars one width. Empty for a run without loss curves."""
+    return "<br>".join(f"{md(name)}&nbsp;<code>{spark}</code>" for name, spark in loss_sparklines(run, SPARK_WIDTH))
 
 
 def _more(row: RunOverview) -> str:
-    """`+3 more: 1 warning, 2 info`: the run's problems besides its worst, by severity."""
+    """`+3 more (1 🟠, 2 🔵)`: the run's problems besides its worst, by severity."""
     others = row.problems[1:]
     if not others:
         return ""
-    by = [_plural(sum(1 for p in others if p.finding.severity is s), s.value) for s in Severity
+    by = [f"{sum(1 for p in others if p.finding.severity is s)} {ICON[s]}" for s in Severity
           if any(p.finding.severity is s for p in others)]
-    return f"+{len(others)} more: {', '.join(by)}"
+    return f"+{len(others)} more ({', '.join(by)})"
 
 
 def _breakable(run_id: str) -> str:
@@ -249,7 +254,7 @@ def _error_item(e) -> str:
 def _fixes(rows: list[RunOverview], rules: Mapping) -> list[str]:
     """One entry per rule (code + slug) of every problem shown, worst severity first: the
     rule's remediation in the words of each framework among its runs. A finding's own wording
-    (`Stop near epoch 12`) is used only when every finding of that framework shares it."""
+    (`Stop near epoch 12`) fits one run, not the rule; it is used only for a rule not in `rules`."""
     found: dict[str, list[tuple[Finding, Run]]] = {}
     for row in rows:
         for p in row.problems:
@@ -265,7 +270,7 @@ def _fixes(rows: list[RunOverview], rules: Mapping) -> list[str]:
         runs = len({id(run) for _, run in pairs})
         head = f"**{ICON[first.severity]} {code(rule_code)} {md(first.rule)}** ({_plural(runs, 'run')})"
         if len(set(texts.values())) > 1:
-            body = [f"- {md(fw)}: {prose(t)}" for fw, t in texts.items()]
+            body = [f"- {FRAMEWORKS.get(fw, md(fw))}: {prose(t)}" for fw, t in texts.items()]
         else:
             body = [prose(t) for t in list(texts.values())[:1]]
         entries.append("\n".join([head, "", *body, ""]))
@@ -273,13 +278,13 @@ def _fixes(rows: list[RunOverview], rules: Mapping) -> list[str]:
 
 
 def _remediation(pairs: list[tuple[Finding, Run]], rule) -> str:
-    """The remediation for one rule and framework; see `_fixes`."""
+    """The remediation of one rule for one framework; see `_fixes`."""
     first, run = pairs[0]
+    if rule is not None:
+        return rule.remediation_for(run)
     if len({f.remediation for f, _ in pairs}) == 1:
         return first.remediation
-    if rule is None:  # no generic wording to fall back on: say whose this one is
-        return f"{first.remediation} (worded for {run.id})"
-    return rule.remediation_for(run)
+    return f"{first.remediation} (worded for {run.id})"  # no generic wording known: say whose it is
 
 
 def _details(summary: str, items: list[str]) -> str:
