@@ -34,8 +34,9 @@ Plot = Callable[[Run, list[Finding]], bytes]
 Progress = Callable[[int, int], None]
 
 #: SVG panel geometry, in viewBox units (the panel scales to its column).
-WIDTH, HEIGHT = 480, 170
-LEFT, RIGHT, TOP, BOTTOM = 48, 8, 6, 20
+WIDTH, HEIGHT = 480, 180
+#: TOP holds the first row of finding labels, above the curves; further rows overlay the plot.
+LEFT, RIGHT, TOP, BOTTOM = 48, 8, 18, 20
 #: A polyline keeps at most this many (min, max) buckets: about one per two units of width.
 BUCKETS = 200
 TICKS = 4
@@ -60,7 +61,7 @@ _STYLE = """
 .curvelint table{border-collapse:collapse;width:100%;table-layout:fixed;margin:.4em 0}
 .curvelint td,.curvelint th{border:1px solid #ddd;padding:.25em .45em;vertical-align:top;text-align:left;
 overflow-wrap:anywhere;word-break:break-word}
-.curvelint th{background:#e8eef8}
+.curvelint th{background:#e8eef8;overflow-wrap:normal;word-break:normal}
 .curvelint td.n{text-align:right;font-variant-numeric:tabular-nums}
 .curvelint .panels{display:grid;grid-template-columns:repeat(auto-fill,minmax(24em,1fr));gap:.3em 1em}
 .curvelint figure{margin:0}.curvelint figcaption{font-size:.85em;color:#444}
@@ -181,9 +182,9 @@ def _marks_svg(ax: _Axes, panel: Panel) -> list[str]:
             a, b = ax.x(mark.span[0]), ax.x(mark.span[1])
             parts.append(f'<rect x="{a:.0f}" y="{TOP}" width="{max(b - a, 1):.0f}" height="{_PLOT_H}" '
                          f'fill="{mark.color}" fill-opacity=".08"/>')
-        top = TOP + 1 + row * MARK_ROW_HEIGHT
+        top = TOP - MARK_ROW_HEIGHT - 1 + row * MARK_ROW_HEIGHT
         left = min(px, LEFT + _PLOT_W - w)  # a label at the right edge stays inside
-        parts.append(f'<line x1="{px:.0f}" x2="{px:.0f}" y1="{TOP}" y2="{TOP + _PLOT_H}" stroke="{mark.color}" '
+        parts.append(f'<line x1="{px:.0f}" x2="{px:.0f}" y1="{top}" y2="{TOP + _PLOT_H}" stroke="{mark.color}" '
                      f'stroke-opacity=".7"/><rect x="{left:.0f}" y="{top}" width="{w}" height="12" rx="2" '
                      f'fill="{mark.color}"/><text x="{left + w / 2:.0f}" y="{top + 10}" text-anchor="middle">{mark.n}</text></g>')
         out.append("".join(parts))
@@ -251,7 +252,7 @@ def _overview(rows: list[RunOverview], anchor: dict[int, str]) -> str:
     healthy = [r for r in rows if not r.problems]
     parts = []
     if flagged:
-        parts.append('<table class="cl-overview"><colgroup><col><col style="width:4.2em"><col style="width:5.6em">'
+        parts.append('<table class="cl-overview"><colgroup><col><col style="width:4.6em"><col style="width:6.4em">'
                      '<col style="width:3.4em"><col style="width:45%"></colgroup>'
                      "<tr><th>run</th><th>errors</th><th>warnings</th><th>info</th><th>worst finding</th></tr>")
         for r in flagged:
