@@ -14,6 +14,7 @@ in our messages and remediations renders as code (`escape.markdown_prose`).
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from typing import Callable, Mapping
 
@@ -39,6 +40,8 @@ ICON = {Severity.ERROR: "🔴", Severity.WARNING: "🟠", Severity.INFO: "🔵"}
 HEALTHY = "✅"
 #: How `curvelint.series.framework` names read when a rule's remediation differs between them.
 FRAMEWORKS = {"keras": "Keras", "lightning": "PyTorch Lightning", "pytorch": "PyTorch", "hf": "Hugging Face Trainer"}
+#: An absolute POSIX path inside a message: after the start, a space or an opening bracket.
+_ABSOLUTE_PATH = re.compile(r"(?<![^\s(\[])/[^\s()\[\],;]+")
 _TABLE_HEAD = "| run | worst finding | related | length | loss |\n|---|---|---|---|---|"
 #: What goes first when the body is too long: the healthy runs and notes (least actionable), then
 #: remediations, info, the runs' details, table rows; the read errors last.
@@ -179,6 +182,12 @@ def _shorten(text: str, limit: int = CELL_CHARS) -> str:
     return cut + " …"
 
 
+def _relative(text: str) -> str:
+    """`text` with each absolute path in it shown by `display_path`: readers name the file in
+    their messages (`invalid JSON (/home/ci/work/runs/a.json:8)`)."""
+    return _ABSOLUTE_PATH.sub(lambda m: display_path(m.group(0)), text)
+
+
 def _finding(f: Finding, message: str) -> str:
     """`🔴 <code>NUM001</code> nan-loss: message` (message already escaped)."""
     return f"{ICON[f.severity]} {code(f.code)} {md(f.rule)}: {message}"
@@ -186,8 +195,13 @@ def _finding(f: Finding, message: str) -> str:
 
 def _sparks(run: Run) -> str:
     """`loss ▇▅▃▂` lines, one per curve; a no-break space keeps each name on its curve's line and
-    code font gives the bars one width. Empty for a run without loss curves."""
-    return "<br>".join(f"{md(name)}&nbsp;<code>{spark}</code>" for name, spark in loss_sparklines(run, SPARK_WIDTH))
+    code font gives the bars one width. Empty for a run without loss curves. When both curves
+    are logged under one name (Keras TensorBoard: `epoch_loss` in train/ and validation/), the
+    split tells them apart."""
+    lines = loss_sparklines(run, SPARK_WIDTH)
+    if len({name for name, _ in lines}) < len(lines):  # both present, so in loss_sparklines' order
+        lines = [(f"{split} {name}", spark) for split, (name, spark) in zip(("train", "val"), lines)]
+    return "<br>".join(f"{md(name)}&nbsp;<code>{spark}</code>" for name, spark in lines)
 
 
 def _more(row: RunOverview) -> str:
@@ -210,7 +224,7 @@ def _table_row(row: RunOverview) -> str:
     worst = row.worst
     assert worst is not None
     related = "<br>".join(x for x in (md(worst.also), _more(row)) if x)
-    cells = [_breakable(row.run.id), _finding(worst.finding, prose(_shorten(worst.finding.message))), related,
+    cells = [_breakable(row.run.id), _finding(worst.finding, prose(_shorten(_relative(worst.finding.message)))), related,
              _length(row.run), _sparks(row.run)]
     return "| " + " | ".join(cells) + " |"
 
@@ -230,8 +244,8 @@ def _problem_item(p: Problem, run: Run, name_run: bool = False) -> str:
     prefixed with the run (`name_run`) when listed among other runs' findings."""
     f = p.finding
     head = f"{md(run.id)}: " if name_run else ""
-    lines = [f"- {head}{_finding(f, prose(f.message))}{_where(f, run)}"]
-    lines += [f"  - explains {_finding(g, prose(g.message))}" for g in p.explained]
+    lines = [f"- {head}{_finding(f, prose(_relative(f.message)))}{_where(f, run)}"]
+    lines += [f"  - explains {_finding(g, prose(_relative(g.message)))}" for g in p.explained]
     return "\n".join(lines)
 
 
@@ -248,7 +262,7 @@ def _run_details(row: RunOverview) -> str:
 
 
 def _error_item(e) -> str:
-    return f"- {code(display_path(e.path))}: {md(e.message)}"
+    return f"- {code(display_path(e.path))}: {md(_relative(e.message))}"
 
 
 def _fixes(rows: list[RunOverview], rules: Mapping) -> list[str]:
