@@ -18,7 +18,7 @@ import re
 from dataclasses import dataclass
 from typing import Callable, Mapping
 
-from curvelint.model import Finding, Report, Run, Severity
+from curvelint.model import Finding, LintError, Report, Run, Severity
 from curvelint.reporters.base import Context, Problem, Reporter, RunOverview, display_path, overview
 from curvelint.reporters.escape import html
 from curvelint.reporters.escape import markdown as md
@@ -129,6 +129,8 @@ def render_markdown(report: Report, limit: int = MAX_CHARS, rules: Mapping | Non
 def _most_that_fit(verdict: str, sections: dict[str, _Section], keep: dict[str, int], name: str, limit: int) -> int:
     """The largest number of `name`'s items with which the body fits (0 if none does)."""
     lo, hi = 0, keep[name]
+    if len(_assemble(verdict, sections, {**keep, name: 0}, limit)) > limit:
+        return 0  # the common case on a huge report: no need to search
     while lo < hi:
         mid = (lo + hi + 1) // 2
         if len(_assemble(verdict, sections, {**keep, name: mid}, limit)) <= limit:
@@ -143,7 +145,8 @@ def _assemble(verdict: str, sections: dict[str, _Section], keep: dict[str, int],
     left_out = [s.left_out.format(_plural(s.dropped(keep[name]), s.noun))
                 for name, s in sections.items() if s.dropped(keep[name])]
     if left_out:
-        parts.append(f"_Left out to fit GitHub's {limit:,}-character limit: {'; '.join(left_out)}. "
+        fit = "GitHub's comment limit" if limit == MAX_CHARS else "the limit"
+        parts.append(f"_Left out to fit {fit} of {limit:,} characters: {'; '.join(left_out)}. "
                      "Run `curvelint` locally (or `--format html`) for the full report._\n")
     parts += [sections[name].render(keep[name]) for name in ("errors", "runs", "info", "healthy", "notes", "fixes")]
     return "\n".join(p for p in parts if p).rstrip("\n") + "\n"
@@ -258,10 +261,10 @@ def _run_details(row: RunOverview) -> str:
         sources.append(f"{len(run.sources) - SOURCES_SHOWN} more")
     meta = f"{md(run.format)}, {_length(run)}" + (f", from {', '.join(sources)}" if sources else "")
     assert row.severity is not None
-    return _details(f"{ICON[row.severity]} {html(run.id)}: {counts}", [meta, "", *(_problem_item(p, run) for p in problems)])
+    return _details(f"{ICON[row.severity]} {html(' '.join(run.id.split()))}: {counts}", [meta, "", *(_problem_item(p, run) for p in problems)])
 
 
-def _error_item(e) -> str:
+def _error_item(e: LintError) -> str:
     return f"- {code(display_path(e.path))}: {md(_relative(e.message))}"
 
 
