@@ -42,8 +42,6 @@ BUCKETS = 200
 TICKS = 4
 MARK_ROWS = 5
 MARK_ROW_HEIGHT = 13
-#: Overview cells quote the worst finding's message up to this many characters.
-OVERVIEW_MESSAGE = 120
 #: The meta line names this many constant series left out of the panels.
 CONSTANTS_SHOWN = 4
 
@@ -52,7 +50,7 @@ _PLOT_W, _PLOT_H = WIDTH - LEFT - RIGHT, HEIGHT - TOP - BOTTOM
 _SPLIT_CSS = "".join(f".curvelint .s-{s}{{stroke:{c};{f'stroke-dasharray:{d}' if d else ''}}}"
                      f".curvelint .d-{s}{{fill:{c}}}.curvelint .k-{s}{{color:{c}}}" for s, (c, d) in SPLIT_STYLE.items())
 _STYLE = """
-.curvelint{font:14px/1.45 system-ui,sans-serif;color:#222;max-width:72em;margin:0 auto}
+.curvelint{font:14px/1.45 system-ui,sans-serif;color:#222;max-width:80em;margin:0 auto}
 .curvelint h1{font-size:1.4em;margin:.5em 0 .2em}
 .curvelint h2{font-size:1.08em;margin:2em 0 .2em;border-bottom:1px solid #ddd;overflow-wrap:anywhere}
 .curvelint .meta{color:#666;margin:.2em 0;overflow-wrap:anywhere}
@@ -62,8 +60,10 @@ _STYLE = """
 .curvelint td,.curvelint th{border:1px solid #ddd;padding:.25em .45em;vertical-align:top;text-align:left;
 overflow-wrap:anywhere;word-break:break-word}
 .curvelint th{background:#e8eef8;overflow-wrap:normal;word-break:normal}
+.curvelint td.worst{white-space:nowrap;overflow:hidden;text-overflow:ellipsis}
+.curvelint .cl-overview td{padding:.1em .45em}
 .curvelint td.n{text-align:right;font-variant-numeric:tabular-nums}
-.curvelint .panels{display:grid;grid-template-columns:repeat(auto-fill,minmax(24em,1fr));gap:.3em 1em}
+.curvelint .panels{display:grid;grid-template-columns:repeat(auto-fill,minmax(28em,1fr));gap:.3em 1em}
 .curvelint figure{margin:0}.curvelint figcaption{font-size:.85em;color:#444}
 .curvelint figcaption span{margin-left:.6em}
 .curvelint svg{width:100%;height:auto;display:block}.curvelint img{max-width:100%}
@@ -79,12 +79,14 @@ border-radius:3px;font-weight:700;font-size:.85em}
 """ + _SPLIT_CSS
 _SEVERITY_BG = {Severity.ERROR: "#b00", Severity.WARNING: "#b60", Severity.INFO: "#06b"}
 # Counts the plots that rendered (an SVG with a drawn line, or a decoded PNG) and where the
-# overview sits, so a headless browser (and a test) can tell the page really rendered.
+# overview and the first plot sit, so a headless browser (and a test) can tell the page really rendered.
 _CHECK = ("<script>window.addEventListener('load',function(){var n=0,p=document.querySelectorAll('.cl-plot');"
           "for(var k=0;k<p.length;k++){var e=p[k],l=e.querySelector&&e.querySelector('polyline,circle');"
           "if(e.tagName=='IMG'?e.naturalWidth>0:l&&l.getBBox().width+l.getBBox().height>0)n++;}"
           "var b=document.body,o=document.querySelector('.cl-overview');b.setAttribute('data-plots-loaded',n);"
-          "if(o)b.setAttribute('data-overview-top',Math.round(o.getBoundingClientRect().top));});</script>")
+          "if(o)b.setAttribute('data-overview-top',Math.round(o.getBoundingClientRect().top));"
+          "if(p.length){var r=p[0].getBoundingClientRect();"
+          "b.setAttribute('data-first-plot',[r.left,r.top,r.width,r.height].map(Math.round).join(','));}});</script>")
 _CSP = ("<meta http-equiv=\"Content-Security-Policy\" content=\"default-src 'none'; img-src data:; "
         "style-src 'unsafe-inline'; script-src 'unsafe-inline'\">")
 _fragments = itertools.count(1)
@@ -201,8 +203,8 @@ def _panel_svg(panel: Panel, lay: Layout, run_id: str) -> str:
     for v in _nice_ticks(ax.x0, ax.x1, integer=True):
         x = float(ax.x(v))
         body.append(f'<text x="{x:.0f}" y="{HEIGHT - 6}" text-anchor="middle">{_num(v)}</text>')
-    body.append(f'<text x="{LEFT + _PLOT_W}" y="{HEIGHT - 6}" text-anchor="end" font-style="italic">{lay.xlabel}</text>'
-                if len(_nice_ticks(ax.x0, ax.x1, integer=True)) < 2 else "")
+    # the x label in the empty corner under the y tick labels, clear of every x tick label
+    body.append(f'<text x="{LEFT - 8}" y="{HEIGHT - 6}" text-anchor="end" font-style="italic">{lay.xlabel}</text>')
     body.append(f'<rect class="f" x="{LEFT}" y="{TOP}" width="{_PLOT_W}" height="{_PLOT_H}"/>')
     body += _marks_svg(ax, panel)
     for ln in panel.lines:
@@ -253,14 +255,14 @@ def _overview(rows: list[RunOverview], anchor: dict[int, str]) -> str:
     parts = []
     if flagged:
         parts.append('<table class="cl-overview"><colgroup><col><col style="width:4.6em"><col style="width:6.4em">'
-                     '<col style="width:3.4em"><col style="width:45%"></colgroup>'
+                     '<col style="width:3.4em"><col style="width:36%"></colgroup>'
                      "<tr><th>run</th><th>errors</th><th>warnings</th><th>info</th><th>worst finding</th></tr>")
         for r in flagged:
             f = r.worst.finding
-            message = f.message if len(f.message) <= OVERVIEW_MESSAGE else f.message[:OVERVIEW_MESSAGE - 1] + "…"
             cells = "".join(f'<td class="n {s}">{r.counts[s] or ""}</td>' for s in ("error", "warning", "info"))
             parts.append(f'<tr><td><a href="#{anchor[id(r.run)]}">{esc(r.run.id)}</a></td>{cells}'
-                         f'<td><b class="{f.severity.value}">{esc(f.code)}</b> {esc(message)}</td></tr>')
+                         f'<td class="worst" title="{esc(f.message)}"><b class="{f.severity.value}">{esc(f.code)}</b> '
+                         f"{esc(f.rule)}: {esc(f.message)}</td></tr>")
         parts.append("</table>")
     if healthy:
         links = "".join(f'<li><a href="#{anchor[id(r.run)]}">{esc(r.run.id)}</a></li>' for r in healthy)
