@@ -208,7 +208,7 @@ def test_markdown_and_github_fold_explained_findings(folded):
     rows = [line for line in md.splitlines() if line.startswith("| ") and not line.startswith("| run ")]
     assert len(rows) == 1  # one run, its worst problem, with what it explains and what else it has
     assert rows[0].split("|")[2].strip() == "🟠 <code>TST001</code> tst001: TST001 saw it"
-    assert rows[0].split("|")[3].strip() == "also: TST002, TST003<br>+1 more (1 🔵)"
+    assert rows[0].split("|")[3].strip() == "also: TST002, TST003<br>+1 more (1&nbsp;🔵)"
     assert "explains 🟠 <code>TST002</code>" in md and "explains 🔵 <code>TST003</code>" in md
     assert "fix for TST001" in md and "fix for TST002" not in md and "fix for TST003" not in md
     gh = render(*folded, "github").splitlines()

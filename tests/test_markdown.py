@@ -189,7 +189,7 @@ def test_one_table_of_the_runs_with_warnings_or_errors_worst_first(workspace):
     overfit = next(r for r in rows if r[0].text == "overfit")
     assert overfit[1].find_all("code")[0].text == "GEN001"
     assert overfit[2].text.startswith("also: ") or overfit[2].text.startswith("+")
-    assert overfit[3].text == "12 epochs"
+    assert overfit[3].text == "12\xa0epochs"
     assert re.fullmatch(r"loss\xa0[▁-█]+val_loss\xa0[▁-█]+", overfit[4].text), overfit[4].text
     accuracy = next(r for r in rows if r[0].text == "accuracy")
     assert accuracy[4].text == "" and accuracy[4].children == []  # no loss curve: an empty cell
@@ -280,7 +280,7 @@ def test_step_axis_runs_count_steps():
               curves=[Curve("loss", "train", steps, [2.0, 1.5, 1.2, 1.0], raw_name="loss")])
     report = Report(runs=[run], findings=[Finding("hf/run", "OPT002", "slow-convergence", Severity.WARNING, "slow")])
     rows = table_rows(dom(render_markdown(report)))
-    assert rows[1][3].text == "2,000 steps"
+    assert rows[1][3].text == "2,000\xa0steps"
 
 
 def synthetic(n: int, message: str = "val_loss rose `EarlyStopping` " * 6) -> Report:

@@ -38,6 +38,8 @@ CELL_CHARS = 120
 SOURCES_SHOWN = 3
 ICON = {Severity.ERROR: "🔴", Severity.WARNING: "🟠", Severity.INFO: "🔵"}
 HEALTHY = "✅"
+#: Keeps a number with its unit, and a curve's name with its sparkline, on one line of a cell.
+NBSP = "&nbsp;"
 #: How `curvelint.series.framework` names read when a rule's remediation differs between them.
 FRAMEWORKS = {"keras": "Keras", "lightning": "PyTorch Lightning", "pytorch": "PyTorch", "hf": "Hugging Face Trainer"}
 #: An absolute POSIX path inside a message: after the start, a space or an opening bracket.
@@ -169,11 +171,11 @@ def _verdict(report: Report, flagged: int, fatal: int) -> str:
 
 def _length(run: Run) -> str:
     """`60 epochs`, or `5,000 steps` for a run logged by optimizer step (`run.epochs` then
-    counts logged points, not steps)."""
+    counts logged points, not steps); never broken across lines."""
     if run.axis != "epoch":
         last = [int(c.step.max()) for c in (run.get(s.key) for s in run.select()) if c is not None and len(c)]
-        return _plural(max(last, default=0), run.axis)
-    return _plural(run.epochs, "epoch")
+        return _plural(max(last, default=0), run.axis).replace(" ", NBSP)
+    return _plural(run.epochs, "epoch").replace(" ", NBSP)
 
 
 def _shorten(text: str, limit: int = CELL_CHARS) -> str:
@@ -204,7 +206,7 @@ def _sparks(run: Run) -> str:
     lines = loss_sparklines(run, SPARK_WIDTH)
     if len({name for name, _ in lines}) < len(lines):  # both present, so in loss_sparklines' order
         lines = [(f"{split} {name}", spark) for split, (name, spark) in zip(("train", "val"), lines)]
-    return "<br>".join(f"{md(name)}&nbsp;<code>{spark}</code>" for name, spark in lines)
+    return "<br>".join(f"{md(name)}{NBSP}<code>{spark}</code>" for name, spark in lines)
 
 
 def _more(row: RunOverview) -> str:
@@ -212,7 +214,7 @@ def _more(row: RunOverview) -> str:
     others = row.problems[1:]
     if not others:
         return ""
-    by = [f"{sum(1 for p in others if p.finding.severity is s)} {ICON[s]}" for s in Severity
+    by = [f"{sum(1 for p in others if p.finding.severity is s)}{NBSP}{ICON[s]}" for s in Severity
           if any(p.finding.severity is s for p in others)]
     return f"+{len(others)} more ({', '.join(by)})"
 
