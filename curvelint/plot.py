@@ -148,11 +148,12 @@ def _lines(run: Run, name: str) -> list[Line]:
 
 def _constant(lines: list[Line]) -> bool:
     ys = np.concatenate([ln.y for ln in lines])
-    return bool(ys.max() - ys.min() <= CONSTANT_SPREAD * max(1.0, abs(float(ys.max()))))
+    scale = float(np.abs(ys).max()) or 1.0
+    return bool(ys.max() / scale - ys.min() / scale <= CONSTANT_SPREAD)
 
 
 def _signature(lines: list[Line]) -> tuple:
-    return tuple((ln.split, ln.x.tobytes(), np.round(ln.y, 12).tobytes()) for ln in lines)
+    return tuple((ln.split, ln.x.tobytes(), ln.y.tobytes()) for ln in lines)
 
 
 def _log(name: str, lines: list[Line]) -> bool:
@@ -195,7 +196,8 @@ def layout(run: Run, findings: Iterable[Finding], max_panels: int = MAX_PANELS) 
         lines = _lines(run, name)
         if not lines:
             continue
-        if _constant(lines) and name not in named and sum(ln.x.size for ln in lines) > 1:
+        keep = name in named or (not panels and is_loss(name))  # a flat loss is news: "nothing learned"
+        if not keep and _constant(lines) and sum(ln.x.size for ln in lines) > 1:
             constants.append((name, float(lines[0].y[0])))
             continue
         sig = _signature(lines)

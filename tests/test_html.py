@@ -204,6 +204,17 @@ def test_big_runs_are_decimated_keeping_spikes():
     assert min(int(p.split(",")[1]) for p in points) < html.TOP + 10  # the spike reaches the top
 
 
+@pytest.mark.parametrize("values", [[1e308, -1e308] * 5, [1e308] * 5 + [5e-324] * 5, [0.0] * 10, [7.0] + [np.nan] * 9])
+def test_extreme_and_flat_values_draw_without_float_warnings(values):
+    import warnings
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        text = render_html(Report(runs=[_run(train__loss=values)]))
+    assert "nan," not in text and "inf" not in text.lower().replace("info", "")
+    assert text.count('<svg class="cl-plot"') == 1  # a flat loss is still drawn: it says nothing was learned
+
+
 def test_fragment_for_notebooks_and_progress():
     calls = []
     run = _run(train__loss=_decay(2, 0.1))

@@ -40,6 +40,8 @@ LEFT, RIGHT, TOP, BOTTOM = 48, 8, 18, 20
 #: A polyline keeps at most this many (min, max) buckets: about one per two units of width.
 BUCKETS = 200
 TICKS = 4
+#: Powers of ten a float holds without underflow or overflow (log axes place ticks only there).
+FLOAT_DECADES = 307
 MARK_ROWS = 5
 MARK_ROW_HEIGHT = 13
 #: The meta line names this many constant series left out of the panels.
@@ -108,6 +110,8 @@ def _num(v: float) -> str:
 
 def _nice_ticks(low: float, high: float, integer: bool = False) -> list[float]:
     span = high - low
+    if not math.isfinite(span) or span <= 0:  # values near the float limits: just the ends
+        return [low, high] if math.isfinite(low) and math.isfinite(high) else []
     step = 10 ** math.floor(math.log10(span / TICKS))
     for m in (1, 2, 2.5, 5, 10):
         if span / (step * m) <= TICKS:
@@ -119,19 +123,22 @@ def _nice_ticks(low: float, high: float, integer: bool = False) -> list[float]:
 
 
 class _Axes:
-    """Data to viewBox coordinates for one panel (log10 on y when the panel is log)."""
+    """Data to viewBox coordinates for one panel (log10 on y when the panel is log). Linear
+    values are divided by `k` first, so a loss near the float limit (1e308) cannot overflow."""
 
     def __init__(self, panel: Panel, x_range: tuple[float, float]):
         self.log = panel.log
         x0, x1 = x_range
         if x1 <= x0:
             x0, x1 = x0 - 0.5, x1 + 0.5
-        y0, y1 = (self._t(v) for v in panel.y_range)
-        pad = (y1 - y0) * 0.06 or max(abs(y0) * 0.1, 0.5)
+        low, high = panel.y_range
+        self.k = 1.0 if self.log else max(1.0, abs(low), abs(high))
+        y0, y1 = (self._t(v) for v in (low, high))
+        pad = (y1 - y0) * 0.06 or max(abs(y0) * 0.1, 0.5 / self.k)
         self.x0, self.x1, self.y0, self.y1 = x0, x1, y0 - pad, y1 + pad
 
     def _t(self, y):
-        return np.log10(y) if self.log else y
+        return np.log10(y) if self.log else np.asarray(y, dtype=float) / self.k
 
     def x(self, x):
         return LEFT + (np.asarray(x, dtype=float) - self.x0) * (_PLOT_W / (self.x1 - self.x0))
@@ -140,9 +147,10 @@ class _Axes:
         return TOP + _PLOT_H - (self._t(np.asarray(y, dtype=float)) - self.y0) * (_PLOT_H / (self.y1 - self.y0))
 
     def y_ticks(self) -> list[tuple[float, str]]:
+        """(value, label) of each y tick."""
         if not self.log:
-            return [(v, _num(v)) for v in _nice_ticks(self.y0, self.y1)]
-        decades = list(range(math.ceil(self.y0), math.floor(self.y1) + 1))
+            return [(v * self.k, _num(v * self.k)) for v in _nice_ticks(self.y0, self.y1)]
+        decades = list(range(max(math.ceil(self.y0), -FLOAT_DECADES), min(math.floor(self.y1), FLOAT_DECADES) + 1))
         every = max(1, math.ceil(len(decades) / (TICKS + 1)))
         return [(10.0 ** d, _num(10.0 ** d)) for d in decades[::every]]
 
