@@ -39,6 +39,7 @@ WIDTH, HEIGHT = 480, 180
 LEFT, RIGHT, TOP, BOTTOM = 48, 8, 18, 20
 #: A polyline keeps at most this many (min, max) buckets: about one per two units of width.
 BUCKETS = 200
+#: Aim for about this many ticks per axis (a nice step gives TICKS-1 to TICKS+1).
 TICKS = 4
 #: Powers of ten a float holds without underflow or overflow (log axes place ticks only there).
 FLOAT_DECADES = 307
@@ -114,7 +115,7 @@ def _nice_ticks(low: float, high: float, integer: bool = False) -> list[float]:
         return [low, high] if math.isfinite(low) and math.isfinite(high) else []
     step = 10 ** math.floor(math.log10(span / TICKS))
     for m in (1, 2, 2.5, 5, 10):
-        if span / (step * m) <= TICKS:
+        if span / (step * m) <= TICKS + 1:
             step *= m
             break
     step = max(step, 1.0) if integer else step
@@ -124,7 +125,8 @@ def _nice_ticks(low: float, high: float, integer: bool = False) -> list[float]:
 
 class _Axes:
     """Data to viewBox coordinates for one panel (log10 on y when the panel is log). Linear
-    values are divided by `k` first, so a loss near the float limit (1e308) cannot overflow."""
+    values are divided by the power of ten `k` first, so a loss near the float limit (1e308)
+    cannot overflow."""
 
     def __init__(self, panel: Panel, x_range: tuple[float, float]):
         self.log = panel.log
@@ -132,7 +134,9 @@ class _Axes:
         if x1 <= x0:
             x0, x1 = x0 - 0.5, x1 + 0.5
         low, high = panel.y_range
-        self.k = 1.0 if self.log else max(1.0, abs(low), abs(high))
+        big = max(abs(low), abs(high))
+        # a power of ten, so that nice ticks of the scaled values are nice values
+        self.k = 10.0 ** math.floor(math.log10(big)) if big > 1 and not self.log else 1.0
         y0, y1 = (self._t(v) for v in (low, high))
         pad = (y1 - y0) * 0.06 or max(abs(y0) * 0.1, 0.5 / self.k)
         self.x0, self.x1, self.y0, self.y1 = x0, x1, y0 - pad, y1 + pad
