@@ -6,6 +6,8 @@ The statistics rules judge by live in `curvelint.stats`; this module is about th
 
 from __future__ import annotations
 
+import os
+
 import numpy as np
 
 from curvelint.model import Curve, Run, keras_name
@@ -75,10 +77,20 @@ def logged_name(run: Run, key: str) -> str:
     return raw
 
 
+#: The frameworks remediations are written for (`Rule.remediations` keys; Keras is the default).
+FRAMEWORKS = ("keras", "lightning", "pytorch", "hf", "ultralytics")
+
+
 def framework(run: Run) -> str:
     """Whose API a remediation should speak: `keras`, `lightning`, `pytorch` (a SummaryWriter
-    event file) or `hf` (Hugging Face Trainer)."""
+    event file), `hf` (Hugging Face Trainer) or `ultralytics` (YOLO). A reader that recognised
+    the framework behind a generic store (MLflow, W&B) says so in `Run.meta["framework"]`."""
+    named = run.meta.get("framework") if isinstance(run.meta, dict) else None
+    if named in FRAMEWORKS:
+        return named
     fmt = run.format or ""
+    if fmt.startswith("ultralytics") or fmt.startswith("yolo"):
+        return "ultralytics"
     if fmt.startswith("hf") or "trainer" in fmt:
         return "hf"
     if fmt.startswith("lightning"):
@@ -100,6 +112,9 @@ def early_stopping_advice(run: Run, monitor: str, patience: int, mode: str = "mi
         return (f"`TrainingArguments(load_best_model_at_end=True, metric_for_best_model='{monitor}', "
                 f"greater_is_better={mode == 'max'})` with `EarlyStoppingCallback(early_stopping_patience={patience})` "
                 "(the patience counts evaluations)")
+    if fw == "ultralytics":  # YOLO judges its own fitness (mostly mAP50-95), not a named series
+        return (f"`model.train(..., patience={patience})` stops after {patience} epochs without a better fitness "
+                "(mostly mAP50-95) and `weights/best.pt` keeps the best epoch")
     if fw == "pytorch":
         return (f"keep the best state (`best = copy.deepcopy(model.state_dict())` whenever {monitor} improves) "
                 f"and stop after {patience} evaluations without improvement")
@@ -127,3 +142,40 @@ def points(run: Run, count: int) -> str:
     if getattr(run, "axis", "epoch") == "step":
         return f"{count} logged step{'s' if count != 1 else ''}"
     return f"{count} epoch{'s' if count != 1 else ''}"
+
+
+def kept_best(run: Run) -> tuple[str, dict]:
+    """What the log says the trainer itself kept as its best model (Hugging Face's
+    `best_model_checkpoint` / `best_metric` / `best_global_step`), as a clause for a message and
+    as evidence; ("", {}) when the log says nothing. With `load_best_model_at_end=True` that
+    checkpoint is the model the user gets. The clause names the logged series whose value at that
+    step is `best_metric` (the `metric_for_best_model`), when one is."""
+    meta = run.meta if isinstance(run.meta, dict) else {}
+    checkpoint, metric, step = meta.get("best_model_checkpoint"), meta.get("best_metric"), meta.get("best_global_step")
+    if not checkpoint and metric is None:
+        return "", {}
+    evidence = {k: v for k, v in (("best_model_checkpoint", checkpoint), ("best_metric", metric),
+                                  ("best_global_step", step)) if v is not None}
+    name = os.path.basename(str(checkpoint).rstrip("/\\")) if checkpoint else None
+    if step is None and name and name.startswith("checkpoint-") and name[11:].isdigit():
+        step = int(name[11:])
+    what = f"`{name}`" if name else "a best checkpoint"
+    if isinstance(metric, (int, float)) and not isinstance(metric, bool):
+        by = _series_with(run, float(metric), step)
+        what += f" ({by} {num(float(metric))})" if by else f" (best_metric {num(float(metric))})"
+        if by:
+            evidence["best_metric_series"] = by
+    return f"; the Trainer recorded {what} as its best", evidence
+
+
+def _series_with(run: Run, value: float, step) -> str | None:
+    """The logged name of the validation series that holds `value` at `step` (or anywhere)."""
+    for curve in run.curves:
+        if curve.split == "train" or not len(curve):
+            continue
+        hit = np.isclose(curve.value, value, rtol=1e-9, atol=0)
+        if step is not None:
+            hit &= curve.step == int(step)
+        if hit.any():
+            return curve.raw_name or curve.name
+    return None

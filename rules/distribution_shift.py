@@ -29,6 +29,8 @@ class DistributionShift(Rule):
                    "same transform to both (`scaler.fit_transform(X_train)`, `scaler.transform(X_val)`), shuffle and "
                    "stratify the split, and compare feature statistics of both.")
     remediations = {
+        "ultralytics": ("Check that the dataset YAML's `train:` and `val:` images come from the same source and are "
+                        "labelled alike, and validate at the training size (`imgsz`)."),
         "hf": "Check that the eval dataset is tokenized and preprocessed exactly like the train dataset and comes "
               "from the same distribution (language, domain, label set).",
     }

@@ -31,6 +31,9 @@ class Divergence(Rule):
                    "clip gradients (`clipnorm=1.0` on the optimizer), and standardize inputs with a scaler "
                    "fitted on the training split.")
     remediations = {
+        "ultralytics": ("Lower `lr0` 3-10x (`model.train(lr0=0.001)`; the default is 0.01), keep a warm-up "
+                        "(`warmup_epochs=3`), and check the labels for boxes outside the image or class ids beyond "
+                        "`names`."),
         "lightning": ("The learning rate is too high: lower it 3-10x in `configure_optimizers`, clip gradients "
                       "with `Trainer(gradient_clip_val=1.0)`, and standardize inputs with a scaler fitted on the "
                       "training split."),

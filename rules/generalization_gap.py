@@ -26,6 +26,9 @@ class GeneralizationGap(Rule):
                    "smaller model or more data, and check that training and validation data are "
                    "preprocessed the same way.")
     remediations = {
+        "ultralytics": ("Add images or augmentation (`mixup=0.1`, `copy_paste`, `scale`, `degrees`), or use a smaller"
+                        " model (`yolov8n.pt` over `yolov8s.pt`); check that train and val images are labelled and "
+                        "sized (`imgsz`) alike."),
         "lightning": "Regularize (dropout, `weight_decay`), use a smaller model or more data, and check that the "
                      "train and val dataloaders apply the same transforms.",
         "pytorch": "Regularize (dropout, `weight_decay`), use a smaller model or more data, and check that the "

@@ -30,6 +30,9 @@ class LossSpike(Rule):
                    "learning rate up instead of starting or restarting high, and look for bad "
                    "batches (NaN/huge values, wrong labels) at the spiking epoch.")
     remediations = {
+        "ultralytics": ("Lower `lr0` and keep a warm-up (`warmup_epochs=3`); look for broken labels or images in the "
+                        "epoch of the spike; a jump when mosaic turns off (`close_mosaic`, the last 10 epochs by "
+                        "default) is expected."),
         "lightning": ("Exploding gradients: clip them with `Trainer(gradient_clip_val=1.0)`, warm the learning "
                       "rate up with a scheduler returned from `configure_optimizers` (e.g. linear warm-up, then "
                       "decay), and look for bad batches (NaN/huge values, wrong labels) at the spiking epoch."),

@@ -26,6 +26,8 @@ class LrNotDecayed(Rule):
                    "monitor='val_loss', factor=0.5, patience=5)`, or a schedule such as "
                    "`keras.optimizers.schedules.CosineDecay` passed as the optimizer's `learning_rate`.")
     remediations = {
+        "ultralytics": ("Ultralytics decays the rate from `lr0` to `lr0 * lrf` over `epochs`: check `lrf` (default "
+                        "0.01) or use `cos_lr=True`; an optimizer chosen by `optimizer='auto'` sets its own `lr0`."),
         "lightning": ("Lower the learning rate when the loss stalls: return a scheduler from "
                       "`configure_optimizers`, e.g. `{\"optimizer\": opt, \"lr_scheduler\": {\"scheduler\": "
                       "torch.optim.lr_scheduler.ReduceLROnPlateau(opt, factor=0.5, patience=5), \"monitor\": "

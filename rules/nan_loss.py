@@ -19,6 +19,9 @@ class NanLoss(Rule):
                    "`clipvalue=0.5` on the optimizer, check inputs with `np.isfinite(x).all()` and "
                    "scale them, and add `keras.callbacks.TerminateOnNaN()` so a broken run stops early.")
     remediations = {
+        "ultralytics": ("Train with `amp=False` (mixed precision is a common source of NaN), lower `lr0`, and check "
+                        "the labels for empty or out-of-range boxes; `model.train(resume=True)` restarts from "
+                        "`last.pt`."),
         "lightning": ("Lower the learning rate (e.g. 10x) in `configure_optimizers`, clip gradients with "
                       "`Trainer(gradient_clip_val=1.0)`, check inputs with `torch.isfinite(x).all()` and scale them, "
                       "and set `Trainer(detect_anomaly=True)` to find the operation that produced the NaN; with "

@@ -45,6 +45,9 @@ class NoLearning(Rule):
                    "the output activation match the loss (sigmoid + binary_crossentropy, softmax + "
                    "categorical_crossentropy), and check that inputs are scaled and not constant.")
     remediations = {
+        "ultralytics": ("Check the dataset YAML (paths, `names`, a `labels/` folder beside `images/` with one .txt "
+                        "per image), start from pretrained weights (`YOLO('yolov8n.pt')`, not a .yaml), and check "
+                        "`lr0`."),
         "lightning": ("Check the learning rate returned by `configure_optimizers` (Adam's usual 1e-3), that "
                       "`training_step` returns the loss tensor still attached to the graph (no `.item()`/"
                       "`.detach()`), that no parameters are frozen (`requires_grad=False`), that the loss fits "

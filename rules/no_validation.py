@@ -13,6 +13,10 @@ class NoValidation(Rule):
     summary = "Only training series are logged, no validation"
     remediation = ("Pass `validation_data=(x_val, y_val)` or `validation_split=0.2` to `model.fit` "
                    "so Keras logs `val_loss` and `val_*` metrics every epoch.")
+    remediations = {
+        "ultralytics": ("Keep `val=True` (the default) in `model.train(...)` and give the dataset YAML a `val:` "
+                        "split, so every epoch logs `val/*_loss` and mAP."),
+    }
     docs = """
 ## What it detects
 A run with epoch-level training series but no validation series at all (after reading

@@ -24,6 +24,8 @@ class NoisyCurve(Rule):
                    "(`validation_split=0.2` or a larger `validation_data`) so the curve is a signal, "
                    "not noise.")
     remediations = {
+        "ultralytics": ("Raise `batch` (or `batch=-1` for AutoBatch), lower `lr0`, and give validation more images so"
+                        " the curve is a signal, not noise."),
         "lightning": ("Raise the DataLoader `batch_size` (or `Trainer(accumulate_grad_batches=4)`), lower the "
                       "learning rate in `configure_optimizers`, and give validation more data; monitor a "
                       "smoothed metric, or give `EarlyStopping` a `min_delta`, so one noisy epoch does not decide."),

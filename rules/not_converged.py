@@ -27,6 +27,8 @@ class NotConverged(Rule):
     remediation = ("Train for more epochs. Set a generous `epochs=` with `EarlyStopping(monitor='val_loss', "
                    "patience=5, restore_best_weights=True)` and let it decide when to stop.")
     remediations = {
+        "ultralytics": ("Train for more epochs: raise `model.train(epochs=...)` and let `patience` stop it once "
+                        "fitness stops improving; `weights/best.pt` keeps the best epoch."),
         "lightning": ("Train for more epochs: raise `Trainer(max_epochs=...)` and add "
                       "`lightning.pytorch.callbacks.EarlyStopping(monitor=\"val_loss\", patience=5)` with a "
                       "`ModelCheckpoint(monitor=\"val_loss\", save_top_k=1)` so it stops at the right time."),

@@ -57,6 +57,8 @@ class Oscillation(Rule):
                    "increase `batch_size`, lower SGD `momentum`, or decay the rate with "
                    "`keras.callbacks.ReduceLROnPlateau(factor=0.5, patience=3)`.")
     remediations = {
+        "ultralytics": ("The learning rate is too high or the batch too small: lower `lr0` 3-10x, raise `batch`, or "
+                        "use `cos_lr=True`."),
         "lightning": ("The learning rate is too high or the batch too small: lower the learning rate 3-10x in "
                       "`configure_optimizers` and return a scheduler with it (e.g. `ReduceLROnPlateau` with "
                       "`\"monitor\": \"val_loss\"`), raise the DataLoader `batch_size`, and add "

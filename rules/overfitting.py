@@ -6,7 +6,7 @@ from typing import Iterator
 
 from curvelint.model import Run, Severity
 from curvelint.rule import Option, Rule, Violation
-from curvelint.series import at, early_stopping_advice, jsonable, logged_name, num, pct, rel_change
+from curvelint.series import at, early_stopping_advice, jsonable, kept_best, logged_name, num, pct, rel_change
 from curvelint.stats import Profile, metric_direction, stats
 
 
@@ -35,6 +35,9 @@ class Overfitting(Rule):
                    "restore_best_weights=True)`; regularize with `Dropout(0.2-0.5)` or "
                    "`kernel_regularizer=keras.regularizers.l2(1e-4)`; augment or add training data.")
     remediations = {
+        "ultralytics": ("Stop at the best epoch: `model.train(patience=N)` stops after N epochs without improvement "
+                        "and `weights/best.pt` keeps the best; add images or augmentation (`mixup`, `copy_paste`, "
+                        "`scale`), or use a smaller model."),
         "lightning": "Add `EarlyStopping(monitor='val_loss')` and `ModelCheckpoint(monitor='val_loss')` to the Trainer; "
                      "regularize (dropout, `weight_decay` in the optimizer), augment or add data.",
         "pytorch": "Keep the weights of the best validation epoch and stop after a few epochs without improvement; "
@@ -150,10 +153,11 @@ validation data that change over the run (curriculum, a growing validation split
         tmoved = "fell" if train_end < train_then else "rose"
         mode = "max" if val.higher_is_better else "min"
         patience = val.patience_to_best()
+        kept, kept_evidence = kept_best(run)
         yield Violation(
             message=(f"{vname} {moved} {how} from its {best_word} {num(val.best_value)} at {at(run, first)} to {num(end)} at "
                      f"{at(run, last)} ({val.sigmas(worse):.1f}x its epoch-to-epoch noise) while {tname} {tmoved} "
-                     f"{pct(rel_change(train_then, train_end))} ({num(train_then)} → {num(train_end)})"),
+                     f"{pct(rel_change(train_then, train_end))} ({num(train_then)} → {num(train_end)})" + kept),
             epochs=(first, last),
             series=(val.key, train.key),
             remediation=(f"Stop at {at(run, first)}: {early_stopping_advice(run, vname, patience, mode)}; "
@@ -169,5 +173,6 @@ validation data that change over the run (curriculum, a growing validation split
                 "train_change": jsonable(rel_change(train_then, train_end)),
                 "epochs_after_best": val.after_best,
                 "patience": patience,
+                **kept_evidence,
             },
         )

@@ -27,6 +27,7 @@ class PrematureStop(Rule):
     remediation = ("EarlyStopping's patience is too small for this curve's noise: raise it, set a small "
                    "`min_delta` and keep `restore_best_weights=True`.")
     remediations = {
+        "ultralytics": ("Raise `patience` in `model.train(...)` (it counts epochs without improvement of fitness)."),
         "lightning": "Raise `EarlyStopping(patience=...)` and set a small `min_delta`; keep `ModelCheckpoint(monitor='val_loss')`.",
         "hf": "Raise `EarlyStoppingCallback(early_stopping_patience=...)` (it counts evaluations) or evaluate more often.",
         "pytorch": "Wait more evaluations without improvement before stopping, and keep the best state.",

@@ -34,6 +34,8 @@ class SlowConvergence(Rule):
                    "warmup to a higher rate and decay from there "
                    "(`keras.optimizers.schedules.CosineDecay(initial_learning_rate=1e-3, ..., warmup_target=...)`).")
     remediations = {
+        "ultralytics": ("The learning rate is too low: raise `lr0` (SGD's default is 0.01), start from pretrained "
+                        "weights (`YOLO('yolov8n.pt')`), and keep `warmup_epochs` short."),
         "lightning": ("The learning rate is too low: raise it 10x or more in `configure_optimizers` (or use "
                       "`Tuner(trainer).lr_find(model)` to pick it), and return a warm-up + decay scheduler with the "
                       "optimizer; `LearningRateMonitor` puts the rate in the log."),

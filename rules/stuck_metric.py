@@ -34,6 +34,8 @@ class StuckMetric(Rule):
                    "and verify the labels and the output activation; a model that predicts one class scores the "
                    "majority rate forever.")
     remediations = {
+        "ultralytics": ("Check the labels: the dataset YAML's `names` and class ids in the label files, and the class"
+                        " balance of the training images."),
         "lightning": "Check the class balance: weight the loss (`nn.CrossEntropyLoss(weight=...)`) or use a "
                      "`WeightedRandomSampler`, and verify labels and the output layer.",
         "pytorch": "Check the class balance: weight the loss (`nn.CrossEntropyLoss(weight=...)`) or use a "

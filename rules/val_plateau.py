@@ -25,6 +25,16 @@ class ValPlateau(Rule):
     remediation = ("The model stopped generalizing better: stop earlier "
                    "(`EarlyStopping(monitor='val_loss', patience=5, restore_best_weights=True)`) or "
                    "regularize so the extra epochs help.")
+    remediations = {
+        "ultralytics": ("The model stopped generalizing better: set `patience` in `model.train(...)` so it stops "
+                        "once fitness stops improving (`weights/best.pt` keeps the best epoch), or add augmentation."),
+        "hf": ("The model stopped generalizing better: `EarlyStoppingCallback(early_stopping_patience=3)` with "
+               "`load_best_model_at_end=True`, or raise `weight_decay` so the extra steps help."),
+        "lightning": ("The model stopped generalizing better: add `EarlyStopping(monitor='val_loss', patience=5)` "
+                      "and `ModelCheckpoint(monitor='val_loss')` to the Trainer, or regularize."),
+        "pytorch": ("The model stopped generalizing better: keep the best state by validation loss and stop after "
+                    "5 evaluations without improvement, or regularize so the extra epochs help."),
+    }
     docs = """
 ## What it detects
 Over the last `window` epochs (or the last third of the run, if longer) the validation loss

@@ -6,7 +6,7 @@ import numpy as np
 
 from curvelint.model import Run, Severity
 from curvelint.rule import Option, Rule, Violation
-from curvelint.series import at, early_stopping_advice, jsonable, logged_name, num, pct, points
+from curvelint.series import at, early_stopping_advice, jsonable, kept_best, logged_name, num, pct, points
 from curvelint.stats import stats
 
 
@@ -26,6 +26,8 @@ class WastedEpochs(Rule):
                    "patience=N, restore_best_weights=True)`, or keep the best weights with "
                    "`ModelCheckpoint(save_best_only=True)`, and lower `epochs`.")
     remediations = {
+        "ultralytics": ("Set `patience` in `model.train(...)` so training stops once fitness stops improving; "
+                        "`weights/best.pt` already holds the best epoch."),
         "lightning": "Add `EarlyStopping(monitor='val_loss')` and `ModelCheckpoint(monitor='val_loss')`, and lower `max_epochs`.",
         "hf": "Set `load_best_model_at_end=True` with `EarlyStoppingCallback`, and lower `num_train_epochs`.",
         "pytorch": "Keep the best validation state, stop after a few epochs without improvement, and lower the epoch budget.",
@@ -66,14 +68,15 @@ a validation loss that plateaus while the metric that matters still improves.
         epoch = int(val.epochs[reached])
         got = float(val.values[reached])
         patience = val.patience_to_best()  # the same value GEN001 advises for this curve
+        kept, kept_evidence = kept_best(run)
         yield Violation(
             message=(f"{name} reached {num(got)} (within {pct(abs(got / val.best_value - 1))} of its {'best' if val.higher_is_better else 'minimum'} "
                      f"{num(val.best_value)}) at {at(run, epoch)}; the {points(run, after)} after it ({after / val.n:.0%} of the "
-                     f"run) bought at most that"),
+                     f"run) bought at most that" + kept),
             epochs=(epoch, int(val.epochs[-1])), series=(val.key,),
             remediation=(f"Stop near {at(run, epoch)}: "
                          f"{early_stopping_advice(run, name, patience, 'max' if val.higher_is_better else 'min')}, "
                          "and lower the epoch budget."),
             evidence={"best_epoch": int(val.epochs[val.best]), "reached_epoch": epoch, "best_val_loss": jsonable(val.best_value),
-                      "epochs_after_best": after, "fraction_after": jsonable(after / val.n)},
+                      "epochs_after_best": after, "fraction_after": jsonable(after / val.n), **kept_evidence},
         )

@@ -481,3 +481,34 @@ def test_other_formats_keep_the_epoch_axis_and_no_meta():
     stepped = Curve(name="loss", split="train", step=[10, 20, 30], value=[3.0, 2.0, 1.0], epoch=np.array([0.1, 0.2, 0.3]))
     assert stepped.take(np.array([1, 2])).epoch.tolist() == [0.2, 0.3]
     assert not math.isnan(stepped.epoch[0])
+
+
+def _overfit_state(best_step: int, best_key: str) -> dict:
+    """Train loss falls all along, eval_loss is lowest at step 100 and then climbs; the Trainer
+    kept the checkpoint of `best_step` by `best_key` (its metric_for_best_model)."""
+    state = _state(400, eval_every=20)
+    for entry in state["log_history"]:
+        if "eval_loss" in entry:
+            s = entry["step"]
+            entry["eval_loss"] = round(0.5 + ((s - 100) / 100) ** 2 * 0.3 + 0.002 * (s % 40 == 0), 5)
+    best = next(e for e in state["log_history"] if e.get("step") == best_step and best_key in e)
+    state.update(best_metric=best[best_key], best_model_checkpoint=f"out/checkpoint-{best_step}", best_global_step=best_step)
+    return state
+
+
+@pytest.mark.parametrize("best_step, best_key", [(100, "eval_loss"), (300, "eval_wer")])
+def test_the_trainers_own_best_checkpoint_is_evidence(tmp_path, best_step, best_key):
+    _save(tmp_path / "out" / "trainer_state.json", _overfit_state(best_step, best_key))
+    report = lint(tmp_path / "out")
+    (gen001,) = [f for f in report.findings if f.code == "GEN001"]
+    assert f"the Trainer recorded `checkpoint-{best_step}` ({best_key} " in gen001.message
+    assert gen001.evidence["best_model_checkpoint"] == f"out/checkpoint-{best_step}"
+    assert gen001.evidence["best_global_step"] == best_step
+    assert gen001.evidence["best_metric_series"] == best_key
+
+
+def test_no_best_checkpoint_no_clause(tmp_path):
+    _save(tmp_path / "out" / "trainer_state.json", _overfit_state(100, "eval_loss") | {
+        "best_metric": None, "best_model_checkpoint": None, "best_global_step": None})
+    (gen001,) = [f for f in lint(tmp_path / "out").findings if f.code == "GEN001"]
+    assert "Trainer recorded" not in gen001.message and "best_model_checkpoint" not in gen001.evidence

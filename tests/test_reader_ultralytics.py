@@ -267,3 +267,30 @@ def test_sniff_and_names(tmp_path):
     keras = _write(tmp_path / "results.csv", "epoch,loss,val_loss\n0,1.0,1.1\n1,0.8,0.9\n2,0.6,0.8\n")
     run = lint(keras).runs[0]
     assert run.format != "ultralytics" and run.has("val/loss")
+
+
+# --- remediations in Ultralytics' words ----------------------------------------------------------
+
+YOLO_MARKS = ("box_loss", "accuracy_top1", "mAP50")
+KERAS_WORDS = ("model.fit", "keras.", "EarlyStopping(", "validation_data", "restore_best_weights", "clipnorm")
+
+
+def test_every_rule_with_framework_advice_speaks_ultralytics():
+    host = Linter.create().host
+    missing = [r.code for r in host.rules.values() if r.remediations and "ultralytics" not in r.remediations]
+    assert not missing
+
+
+def test_yolo_runs_get_remediations_in_ultralytics_words():
+    """Every finding on the real YOLO samples (results.csv and YOLO runs in MLflow / W&B) advises
+    `model.train(...)` arguments, never Keras callbacks."""
+    report = Linter.create().lint_paths([str(realworld() / "formats")])
+    # YOLO runs told by what they logged, not by the code under test
+    yolo = {r.id for r in report.runs if any(m in c.raw_name for c in r.curves for m in YOLO_MARKS)}
+    assert len(yolo) >= 10
+    advised = [f for f in report.findings if f.run in yolo and f.remediation]
+    assert advised
+    for f in advised:
+        assert not any(w in f.remediation for w in KERAS_WORDS), (f.run, f.code, f.remediation)
+    words = " ".join(f.remediation for f in advised)
+    assert "model.train(" in words and "patience" in words
