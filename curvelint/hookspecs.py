@@ -35,3 +35,13 @@ def curvelint_readers():
 @hookspec
 def curvelint_reporters():
     """Return an iterable of reporter objects (`name`, `render(report, context) -> str`)."""
+
+
+@hookspec
+def curvelint_compare_rules():
+    """Return an iterable of `curvelint.compare.CompareRule` subclasses: the judges of
+    `curvelint compare BASE HEAD`, given one paired comparison at a time (`Comparison`).
+
+    They share the code and slug namespace with `curvelint_rules()` (by convention `CMP0xx` for
+    curvelint's own); a duplicate is refused at load naming both plugins.
+    """

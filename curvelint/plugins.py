@@ -29,7 +29,11 @@ _BUILTIN_MODULES = {
     "builtin-rules": "curvelint.rules",
     "builtin-readers": "curvelint.readers.builtin",
     "builtin-reporters": "curvelint.reporters.builtin",
+    "builtin-compare-rules": "curvelint.compare_rules",
 }
+#: Packages pyproject maps from a checkout directory only at install: found there when run
+#: from a checkout (`PYTHONPATH=.`), see `_import`.
+_CHECKOUT_PACKAGES = {"curvelint.rules": "rules", "curvelint.compare_rules": "compare_rules"}
 
 
 @dataclass
@@ -40,6 +44,7 @@ class PluginInfo:
     rules: list[str] = field(default_factory=list)
     readers: list[str] = field(default_factory=list)
     reporters: list[str] = field(default_factory=list)
+    compare_rules: list[str] = field(default_factory=list)
 
     @property
     def label(self) -> str:
@@ -56,6 +61,8 @@ class PluginHost:
         self.rules: dict[str, type[Rule]] = {}
         self.readers: list[Any] = []
         self.reporters: dict[str, Any] = {}
+        #: The judges of `curvelint compare` (`curvelint.compare.CompareRule`), by code.
+        self.compare_rules: dict[str, type] = {}
         self.errors: list[LintError] = []
         self._rule_owner: dict[str, str] = {}
         self._slugs: dict[str, str] = {}
@@ -90,8 +97,9 @@ class PluginHost:
         return host
 
     def builtin_rules(self) -> list[str]:
-        """Codes of the rules curvelint itself registered."""
-        return [code for code, plugin in self._rule_owner.items() if self.plugins[plugin].dist == BUILTIN_DIST]
+        """Codes of the lint rules curvelint itself registered."""
+        return [code for code, plugin in self._rule_owner.items()
+                if self.plugins[plugin].dist == BUILTIN_DIST and code in self.rules]
 
     @property
     def fatal_errors(self) -> list[LintError]:
@@ -145,6 +153,11 @@ class PluginHost:
         for impl in self._impls("curvelint_rules"):
             for rule in self._call(impl):
                 self._add_rule(rule, impl.plugin_name)
+        from curvelint.compare import CompareRule  # here: compare imports the engine, which imports this
+
+        for impl in self._impls("curvelint_compare_rules"):
+            for rule in self._call(impl):
+                self._add_rule(rule, impl.plugin_name, CompareRule)
 
     def _impls(self, hook: str) -> list[Any]:
         impls = getattr(self.pm.hook, hook).get_hookimpls()
@@ -166,10 +179,14 @@ class PluginHost:
             print(f"curvelint: trace: {label} {impl.function.__name__}() -> [{names}]", file=sys.stderr)
         return result
 
-    def _add_rule(self, rule: Any, plugin: str) -> None:
+    def _add_rule(self, rule: Any, plugin: str, base: type[Rule] = Rule) -> None:
+        """Register a lint rule, or with `base=CompareRule` a comparison rule: one namespace of
+        codes and slugs for both, so `CMP001` names one thing wherever it is shown."""
         label = self.plugins[plugin].label
-        if not (isinstance(rule, type) and issubclass(rule, Rule)):
-            self._error(label, f"curvelint_rules() returned {rule!r}, not a Rule subclass")
+        compare = base is not Rule
+        hook = "curvelint_compare_rules()" if compare else "curvelint_rules()"
+        if not (isinstance(rule, type) and issubclass(rule, base)) or (not compare and _is_compare_rule(rule)):
+            self._error(label, f"{hook} returned {rule!r}, not a {base.__name__} subclass")
             return
         problems = rule.declaration_problems()
         if problems:
@@ -180,10 +197,10 @@ class PluginHost:
                 self._error(label, f"rule {rule.code} ({rule.slug}) refused: {kind} {value!r} is already "
                                    f"registered by plugin {self.plugins[taken[value]].label}")
                 return
-        self.rules[rule.code] = rule
+        (self.compare_rules if compare else self.rules)[rule.code] = rule
         self._rule_owner[rule.code] = plugin
         self._slugs[rule.slug] = plugin
-        self.plugins[plugin].rules.append(rule.code)
+        (self.plugins[plugin].compare_rules if compare else self.plugins[plugin].rules).append(rule.code)
 
     def owner(self, code: str) -> PluginInfo | None:
         plugin = self._rule_owner.get(code)
@@ -193,8 +210,7 @@ class PluginHost:
         """Find a rule by code (any case) or slug."""
         rule = self.rules.get(name.upper())
         if rule is None and name in self._slugs:
-            code = next(c for c, r in self.rules.items() if r.slug == name)
-            rule = self.rules[code]
+            rule = next((r for r in self.rules.values() if r.slug == name), None)
         return rule
 
     def _error(self, plugin: str, message: str) -> None:
@@ -239,32 +255,39 @@ def _import(module: str) -> Any:
     try:
         return importlib.import_module(module)
     except ModuleNotFoundError as exc:
-        if module != "curvelint.rules" or exc.name != "curvelint.rules":
+        if module not in _CHECKOUT_PACKAGES or exc.name != module:
             raise
-        return _rules_from_checkout(exc)
+        return _package_from_checkout(module, exc)
 
 
-def _rules_from_checkout(missing: ModuleNotFoundError) -> Any:
+def _is_compare_rule(rule: type) -> bool:
+    from curvelint.compare import CompareRule
+
+    return issubclass(rule, CompareRule)
+
+
+def _package_from_checkout(package: str, missing: ModuleNotFoundError) -> Any:
     import importlib.util
     import sys
 
     import curvelint
 
-    directory = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(curvelint.__file__))), "rules")
+    directory = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(curvelint.__file__))),
+                             _CHECKOUT_PACKAGES[package])
     init = os.path.join(directory, "__init__.py")
     if not os.path.isfile(init):
         raise missing
-    spec = importlib.util.spec_from_file_location("curvelint.rules", init, submodule_search_locations=[directory])
+    spec = importlib.util.spec_from_file_location(package, init, submodule_search_locations=[directory])
     assert spec is not None and spec.loader is not None
     module = importlib.util.module_from_spec(spec)
-    sys.modules["curvelint.rules"] = module
+    sys.modules[package] = module
     try:
         spec.loader.exec_module(module)
     except BaseException:
-        for name in [n for n in sys.modules if n == "curvelint.rules" or n.startswith("curvelint.rules.")]:
+        for name in [n for n in sys.modules if n == package or n.startswith(package + ".")]:
             del sys.modules[name]
         raise
-    curvelint.rules = module  # type: ignore[attr-defined]
+    setattr(curvelint, package.rpartition(".")[2], module)
     return module
 
 
