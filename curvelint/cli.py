@@ -15,31 +15,61 @@ from __future__ import annotations
 
 import argparse
 import os
+import shutil
 import sys
 from typing import Sequence
 
 from curvelint._version import __version__
+from curvelint.output_formats import MIN_SEVERITY
 
 EXIT_OK, EXIT_FINDINGS, EXIT_ERROR = 0, 1, 2
-SUBCOMMANDS = ("check", "rule", "rules", "train", "comment", "plugins")
+#: Each command's arguments and its line in `--help`, in the order `--help` lists them.
+COMMANDS = {
+    "check": ("[PATH ...]", "lint every run under the paths (default: .); the default command: "
+                            "`curvelint PATH` is `curvelint check PATH`"),
+    "rule": ("CODE|SLUG", "a rule's documentation and options (--all: every rule)"),
+    "rules": ("", "every rule: code, slug, severity, summary"),
+    "plugins": ("", "loaded plugins and what they provide"),
+    "train": ("SCENARIO", "train the reference runs (needs the [train] extra)"),
+    "comment": ("[PATH ...]", "create or update the pull-request comment"),
+}
+SUBCOMMANDS = tuple(COMMANDS)
 #: How to run each command when its name alone is ambiguous with a path here.
 _COMMAND_SPELLING = {"rule": "curvelint rule --all", "rules": "curvelint rules --format text",
                      "plugins": "curvelint plugins --format text", "train": "curvelint train --list",
                      "comment": "curvelint comment ."}
-_COMMANDS_HELP = """commands:
-  check [PATH ...]   lint every run under the paths (default: .); the default command:
-                     `curvelint PATH` is `curvelint check PATH`
-  rule CODE|SLUG     a rule's documentation and options (--all: every rule)
-  rules              every rule: code, slug, severity, summary
-  plugins            loaded plugins and what they provide
-  train SCENARIO     train the reference runs (needs the [train] extra)
-  comment            create or update the pull-request comment
+#: Width of the generated `--help` tables (argparse itself wraps at the terminal's).
+_HELP_WIDTH = min(100, shutil.get_terminal_size().columns - 2)
 
-A command name given alone that is also a file or directory here (`curvelint train` in a Keras
-run directory) is refused: lint it with `curvelint check train` or `curvelint ./train`.
 
-exit status: 0 clean, 1 findings at or above --fail-on, 2 usage, config or I/O error (a missing
-path, no training log under the paths: set allow-empty = true in the config to exit 0 then)."""
+def _help_table(title: str, rows: list[tuple[str, str]]) -> str:
+    """`title:` and one `  name  description` line per row, descriptions wrapped under each other."""
+    import textwrap
+
+    width = max(len(name) for name, _ in rows) + 2
+    lines = [f"{title}:"]
+    for name, text in rows:
+        lines.append(textwrap.fill(text, _HELP_WIDTH, initial_indent=f"  {name:<{width}}",
+                                   subsequent_indent=" " * (width + 2), break_on_hyphens=False))
+    return "\n".join(lines)
+
+
+def _epilog() -> str:
+    """The commands and output formats after `--help`'s options, generated from `COMMANDS` and the
+    built-in format registry (`curvelint.output_formats`, which imports nothing: `--help` stays fast)."""
+    from curvelint.output_formats import ALIASES, BUILTIN_FORMATS
+
+    commands = [(f"{name} {args}".strip(), text) for name, (args, text) in COMMANDS.items()]
+    formats = [(name, text) for name, (_, text) in BUILTIN_FORMATS.items()]
+    formats += [(alias, f"same as {target}") for alias, target in ALIASES.items()]
+    return "\n\n".join([
+        _help_table("commands", commands),
+        "A command name given alone that is also a file or directory here (`curvelint train` in a Keras\n"
+        "run directory) is refused: lint it with `curvelint check train` or `curvelint ./train`.",
+        _help_table("output formats (--output-format; plugins may add more: `curvelint plugins`)", formats),
+        "exit status: 0 clean, 1 findings at or above --fail-on, 2 usage, config or I/O error (a missing\n"
+        "path, no training log under the paths: set allow-empty = true in the config to exit 0 then).",
+    ])
 
 
 def _csv_list(values: list[str] | None) -> list[str] | None:
@@ -54,15 +84,22 @@ def _check_parser(prog: str = "curvelint") -> argparse.ArgumentParser:
         usage=f"{prog} {'' if prog.endswith(' check') else '[check] '}[PATH ...] [options]",
         description="Lint deep-learning training curves: Keras history JSON, CSVLogger, TensorBoard event\n"
                     "files, Lightning metrics.csv, Hugging Face trainer_state.json.",
-        epilog=_COMMANDS_HELP,
+        epilog=_epilog(),
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     p.add_argument("paths", nargs="*", default=["."], metavar="PATH", help="files or directories to lint (default: .)")
     p.add_argument("--version", action="version", version=f"curvelint {__version__}")
     _add_lint_options(p)
     out = p.add_argument_group("output")
-    out.add_argument("--format", metavar="FORMAT",
-                     help="text (default; github under GitHub Actions), json, markdown, github, sarif, gitlab, rdjson, junit, or a plugin's")
+    out.add_argument("--output-format", "--format", dest="format", metavar="FORMAT",
+                     help="one of the output formats listed below (default: text; github under GitHub Actions); "
+                          "config key: format")
+    out.add_argument("-q", "--quiet", action="count", default=0,
+                     help="print the findings and nothing else: no summary line, no progress bar; "
+                          "-qq prints nothing (the exit status still tells)")
+    out.add_argument("--min-severity", choices=MIN_SEVERITY, metavar="{info,warning,error}",
+                     help="hide findings below this severity (default: info, all shown; config key: min-severity); "
+                          "the summary says how many were hidden and the exit status still follows --fail-on")
     out.add_argument("-o", "--output", metavar="FILE", help="write the report to FILE instead of stdout")
     out.add_argument("--statistics", action="store_true", help="print a count per rule instead of each finding")
     out.add_argument("--plot", metavar="DIR", help="also write one PNG per run into DIR (needs the [plots] extra)")
@@ -161,35 +198,47 @@ def _check(argv: list[str], prog: str = "curvelint") -> int:
     args = _check_parser(prog).parse_args(argv)
     from curvelint.config import ConfigError
     from curvelint.model import Report, Severity
-    from curvelint.reporters.base import Context
 
     try:
         config, linter = _linter(args)
     except ConfigError as exc:
         return _error(str(exc))
+    from curvelint.config import did_you_mean
+    from curvelint.output_formats import ALIASES
+    from curvelint.reporters.text import DEFAULT_WIDTH, TerminalContext
+
     # under GitHub Actions, annotations are the natural default (unless a format was chosen)
     auto = "github" if os.environ.get("GITHUB_ACTIONS") == "true" else "text"
     fmt = args.format or config.format or auto
+    fmt = ALIASES.get(fmt, fmt)
     reporter = linter.host.reporters.get(fmt)
     if reporter is None:
-        return _error(f"unknown --format {fmt!r}; available: {', '.join(sorted(linter.host.reporters))}")
+        known = [*linter.host.reporters, *ALIASES]
+        where = "--output-format" if args.format else f"{config.path}: format"
+        return _error(f"unknown {where} {fmt!r}{did_you_mean(fmt, known)} "
+                      f"(available: {', '.join(sorted(known))})")
 
-    with _progress_bar() as progress:
+    with _progress_bar(enabled=not args.quiet) as progress:
         report = linter.lint_paths(args.paths, progress, jobs=None if args.jobs is None else max(1, args.jobs))
     linter.require_logs(report, args.paths)
 
     stream = sys.stdout
-    ctx = Context(color=False if args.output else _use_color(args.color, stream), statistics=args.statistics,
-                  rules=linter.host.rules)
+    min_severity = args.min_severity or config.min_severity
+    shown, hidden = _at_least(report, min_severity)
     fatal = [e for e in report.errors if e.fatal]
-    shown = report
-    if fatal and fmt == "text" and not args.output:
-        # fatal errors go to stderr, once; on stdout only what was linted (nothing, or the runs)
-        shown = Report(runs=report.runs, findings=report.findings, errors=[e for e in report.errors if not e.fatal])
+    # fatal errors go to stderr, once; on stdout only what was linted (nothing, or the runs)
+    stderr_only = bool(fatal) and fmt in _TERMINAL_FORMATS and not args.output
+    if stderr_only:
+        shown = Report(runs=shown.runs, findings=shown.findings, errors=[e for e in shown.errors if not e.fatal])
+    width = DEFAULT_WIDTH if args.output else max(_MIN_WIDTH, shutil.get_terminal_size((DEFAULT_WIDTH, 24)).columns)
     from curvelint.plot import PlotUnavailable
 
     try:
-        text = "" if shown is not report and not shown.runs else reporter.render(shown, ctx)
+        with _progress_bar("rendering", "runs", min_total=2, enabled=fmt == "html" and not args.quiet) as rendering:
+            ctx = TerminalContext(color=False if args.output else _use_color(args.color, stream),
+                                  statistics=args.statistics, rules=linter.host.rules, progress=rendering,
+                                  width=width, quiet=args.quiet > 0, min_severity=min_severity, hidden=hidden)
+            text = "" if stderr_only and not shown.runs else reporter.render(shown, ctx)
         if args.plot:
             _write_plots(report, args.plot)
     except PlotUnavailable as exc:
@@ -202,12 +251,12 @@ def _check(argv: list[str], prog: str = "curvelint") -> int:
                 fh.write(text)
         except OSError as exc:
             return _error(f"cannot write {args.output}: {exc.strerror}")
-    elif text:
+    elif text and args.quiet < 2:
         stream.write(text)
         stream.flush()
 
     if fatal:
-        if not text and shown is not report:  # nothing on stdout: the warnings go with the errors
+        if not text and stderr_only:  # nothing on stdout: the warnings go with the errors
             for e in shown.errors:
                 print(f"curvelint: warning: {_error_text(e)}", file=sys.stderr)
         for e in fatal:
@@ -220,24 +269,48 @@ def _check(argv: list[str], prog: str = "curvelint") -> int:
     return EXIT_FINDINGS if worst is not None and worst.rank >= Severity(fail_on).rank else EXIT_OK
 
 
-class _progress_bar:
-    """A transient rich progress bar on stderr, only when stderr is a terminal and there is
-    enough to lint that waiting is noticeable."""
+#: Formats for a person at a terminal: a fatal error goes to stderr only, not into the report too.
+_TERMINAL_FORMATS = ("text", "concise")
+#: Narrower terminals still get lines this wide: a hanging indent needs room after it.
+_MIN_WIDTH = 40
 
-    MIN_GROUPS = 20
+
+def _at_least(report, min_severity: str | None):
+    """(the report without findings below `min_severity`, how many of each severity were left
+    out); the exit status is computed from the whole report, not from this one."""
+    from curvelint.model import Report, Severity
+
+    if min_severity is None:
+        return report, {}
+    floor = Severity(min_severity).rank
+    kept = [f for f in report.findings if f.severity.rank >= floor]
+    hidden = {s.value: 0 for s in Severity if s.rank < floor}
+    for f in report.findings:
+        if f.severity.rank < floor:
+            hidden[f.severity.value] += 1
+    return Report(runs=report.runs, findings=kept, errors=report.errors), hidden
+
+
+class _progress_bar:
+    """A transient rich progress bar on stderr (`label  ━━━━  done/total  unit`), only when
+    stderr is a terminal, `enabled` (not under -q), and `total` reaches `min_total`: below it,
+    the wait is not noticeable."""
+
+    def __init__(self, label: str = "linting", unit: str = "log dirs", min_total: int = 20, enabled: bool = True):
+        self.label, self.unit, self.min_total, self.enabled = label, unit, min_total, enabled
 
     def __enter__(self):
         self._bar = None
-        return self if sys.stderr.isatty() else None
+        return self if self.enabled and sys.stderr.isatty() else None
 
     def __call__(self, done: int, total: int) -> None:
-        if total < self.MIN_GROUPS:
+        if total < self.min_total:
             return
         if self._bar is None:
             from rich.console import Console
             from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
 
-            self._bar = Progress(TextColumn("linting"), BarColumn(), MofNCompleteColumn(), TextColumn("log dirs"),
+            self._bar = Progress(TextColumn(self.label), BarColumn(), MofNCompleteColumn(), TextColumn(self.unit),
                                  console=Console(stderr=True), transient=True)
             self._task = self._bar.add_task("lint", total=total)
             self._bar.start()
@@ -285,10 +358,24 @@ def _rule(argv: list[str]) -> int:
     else:
         rule = host.rule_by_name(args.name)
         if rule is None:
-            return _error(f"no rule named {args.name!r}; `curvelint rules` lists them")
+            return _error(_no_such_rule(args.name, {c: r.slug for c, r in host.rules.items()}))
         rules = [rule]
     print("\n\n".join(describe_rule(r, host) for r in rules))
     return EXIT_OK
+
+
+def _no_such_rule(name: str, rules: dict[str, str]) -> str:
+    """Why `curvelint rule NAME` found nothing, and what was probably meant: the rules a code
+    prefix names (`GEN`), else the closest code or slug (`overfit` -> overfitting)."""
+    from curvelint.config import suggest_rule
+
+    prefixed = sorted(c for c, slug in rules.items() if c.startswith(name.upper()) or slug.startswith(name.lower()))
+    if len(prefixed) == 1:
+        return f"no rule named {name!r}; did you mean {rules[prefixed[0]]!r} ({prefixed[0]})?"
+    if prefixed:
+        return (f"{name!r} begins {len(prefixed)} rules' names, give one: "
+                + ", ".join(f"{c} ({rules[c]})" for c in prefixed))
+    return f"no rule named {name!r}{suggest_rule(name, rules)} (`curvelint rules` lists them)"
 
 
 def describe_rule(rule, host=None) -> str:

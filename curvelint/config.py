@@ -7,6 +7,7 @@ loader only.
 
 from __future__ import annotations
 
+import difflib
 import fnmatch
 import os
 import re
@@ -15,6 +16,7 @@ from types import SimpleNamespace
 from typing import Any, Iterable, Mapping
 
 from curvelint.model import Severity
+from curvelint.output_formats import MIN_SEVERITY
 
 CONFIG_FILES = ("curvelint.toml", ".curvelint.toml", ".curvelint.yaml", ".curvelint.yml", "pyproject.toml")
 FAIL_ON = ("error", "warning", "info", "never")
@@ -40,7 +42,10 @@ class Config:
     per_path_ignores: dict[str, list[str]] = field(default_factory=dict)
     exclude: list[str] = field(default_factory=list)
     fail_on: str | None = None
+    #: `format` or `output-format` (ruff's name), like `--output-format`.
     format: str | None = None
+    #: The lowest severity shown (`--min-severity`); None shows all. The exit status ignores it.
+    min_severity: str | None = None
     rules: dict[str, dict[str, Any]] = field(default_factory=dict)
     plugins_allow: list[str] | None = None
     plugins_deny: list[str] = field(default_factory=list)
@@ -76,9 +81,22 @@ class Monitor:
 MODES = ("auto", "min", "max")
 SPLITS = ("train", "val", "test")
 _SERIES_KEY = re.compile(r"^(train|val|test)/([a-z0-9][a-z0-9_]*)(@batch)?$")
-_TOP_KEYS = {"select", "extend-select", "ignore", "per-path-ignores", "exclude", "fail-on", "format",
-             "rules", "plugins", "monitor", "mode", "per-path-monitor", "series", "allow-empty"}
+_TOP_KEYS = {"select", "extend-select", "ignore", "per-path-ignores", "exclude", "fail-on", "format", "output-format",
+             "min-severity", "rules", "plugins", "monitor", "mode", "per-path-monitor", "series", "allow-empty"}
 _PLUGIN_KEYS = {"allow", "deny"}
+
+
+def closest(name: str, choices: Iterable[str]) -> str | None:
+    """The one of `choices` closest to `name` (difflib's ratio of at least 0.6), or None."""
+    close = difflib.get_close_matches(str(name), list(choices), n=1, cutoff=0.6)
+    return close[0] if close else None
+
+
+def did_you_mean(name: str, choices: Iterable[str]) -> str:
+    """`; did you mean 'x'?` naming the closest of `choices`, or "" when none is close: a typo
+    should cost one glance, not a trip to the docs."""
+    found = closest(name, choices)
+    return f"; did you mean {found!r}?" if found else ""
 
 
 def find_config(start: str) -> str | None:
@@ -182,7 +200,8 @@ def parse_config(table: Mapping[str, Any], path: str = "<config>") -> Config:
         key = _key(raw_key)
         where = f"{path}: {raw_key}"
         if key not in _TOP_KEYS:
-            raise ConfigError(f"{path}: unknown key {raw_key!r} (known: {', '.join(sorted(_TOP_KEYS))})")
+            raise ConfigError(f"{path}: unknown key {raw_key!r}{did_you_mean(key, _TOP_KEYS)} "
+                              f"(known: {', '.join(sorted(_TOP_KEYS))})")
         if key == "select":
             cfg.selection.select = _strings(value, where)
         elif key == "extend-select":
@@ -197,12 +216,17 @@ def parse_config(table: Mapping[str, Any], path: str = "<config>") -> Config:
             cfg.per_path_ignores = {str(g): _strings(v, f"{where}.{g}") for g, v in value.items()}
         elif key == "fail-on":
             if value not in FAIL_ON:
-                raise ConfigError(f"{where}: expected one of {', '.join(FAIL_ON)}, got {value!r}")
+                raise ConfigError(f"{where}: expected one of {', '.join(FAIL_ON)}, got {value!r}{did_you_mean(value, FAIL_ON)}")
             cfg.fail_on = value
-        elif key == "format":
+        elif key in ("format", "output-format"):
             if not isinstance(value, str):
                 raise ConfigError(f"{where}: expected a string")
             cfg.format = value
+        elif key == "min-severity":
+            if value not in MIN_SEVERITY:
+                raise ConfigError(f"{where}: expected one of {', '.join(MIN_SEVERITY)}, got {value!r}"
+                                  f"{did_you_mean(value, MIN_SEVERITY)}")
+            cfg.min_severity = value
         elif key == "rules":
             if not isinstance(value, dict) or not all(isinstance(v, dict) for v in value.values()):
                 raise ConfigError(f"{where}: expected a table per rule, e.g. [rules.overfitting]")
@@ -221,7 +245,9 @@ def parse_config(table: Mapping[str, Any], path: str = "<config>") -> Config:
             for glob, sub in value.items():
                 unknown = {_key(k) for k in sub} - {"monitor", "mode"}
                 if unknown:
-                    raise ConfigError(f"{where}.{glob}: unknown key {sorted(unknown)[0]!r} (known: monitor, mode)")
+                    bad = sorted(unknown)[0]
+                    raise ConfigError(f"{where}.{glob}: unknown key {bad!r}{did_you_mean(bad, ('monitor', 'mode'))} "
+                                      "(known: monitor, mode)")
                 cfg.per_path_monitor[str(glob)] = _monitor(sub.get("monitor"), sub.get("mode", "auto"), f"{where}.{glob}")
         elif key == "series":
             cfg.series = _series(value, where)
@@ -230,7 +256,8 @@ def parse_config(table: Mapping[str, Any], path: str = "<config>") -> Config:
                 raise ConfigError(f"{where}: expected a table with allow/deny")
             for pk, pv in value.items():
                 if _key(pk) not in _PLUGIN_KEYS:
-                    raise ConfigError(f"{path}: unknown key 'plugins.{pk}' (known: allow, deny)")
+                    raise ConfigError(f"{path}: unknown key 'plugins.{pk}'{did_you_mean(_key(pk), _PLUGIN_KEYS)} "
+                                      "(known: allow, deny)")
                 if pk == "allow":
                     cfg.plugins_allow = _strings(pv, f"{where}.allow")
                 else:
@@ -258,12 +285,23 @@ def resolve_selection(rules: Mapping[str, str], layers: Iterable[Selection]) -> 
     for layer in layers:
         for selector in [*(layer.select or []), *layer.extend_select, *layer.ignore]:
             if not matching(rules, [selector]):
-                raise ConfigError(f"unknown rule selector {selector!r}: not a code, code prefix or slug of a loaded rule")
+                raise ConfigError(f"unknown rule selector {selector!r}: not a code, code prefix or slug of a loaded "
+                                  f"rule{suggest_rule(selector, rules)}")
         if layer.select is not None:
             enabled = matching(rules, layer.select)
         enabled |= matching(rules, layer.extend_select)
         enabled -= matching(rules, layer.ignore)
     return enabled
+
+
+def suggest_rule(name: str, rules: Mapping[str, str]) -> str:
+    """`did_you_mean` over the codes and slugs of `rules` (code -> slug): codes compared in
+    upper case, so `gen01` finds GEN001; a slug is named with its code."""
+    slug = closest(name, rules.values())
+    if slug is not None:
+        code = next(c for c, s in rules.items() if s == slug)
+        return f"; did you mean {slug!r} ({code})?"
+    return did_you_mean(str(name).upper(), rules)
 
 
 @dataclass
@@ -279,7 +317,8 @@ def resolve_rule_settings(rules: Mapping[str, Any], table: Mapping[str, Mapping[
     for name, values in table.items():
         code = by_name.get(name) or by_name.get(str(name).upper())
         if code is None:
-            raise ConfigError(f"{path}: rules.{name}: no loaded rule has this code or slug")
+            raise ConfigError(f"{path}: rules.{name}: no loaded rule has this code or slug"
+                              f"{suggest_rule(name, {c: r.slug for c, r in rules.items()})}")
         rule = rules[code]
         for raw_key, value in values.items():
             key = str(raw_key).replace("-", "_")
@@ -293,7 +332,8 @@ def resolve_rule_settings(rules: Mapping[str, Any], table: Mapping[str, Mapping[
             option = rule.options.get(key)
             if option is None:
                 known = ", ".join(["severity", *sorted(rule.options)])
-                raise ConfigError(f"{path}: unknown option {raw_key!r} for rule {code} ({rule.slug}); known: {known}")
+                raise ConfigError(f"{path}: unknown option {raw_key!r} for rule {code} ({rule.slug})"
+                                  f"{did_you_mean(key, rule.options)} (known: {known})")
             try:
                 setattr(settings[code].options, key, option.coerce(value, where=where))
             except ValueError as exc:

@@ -72,7 +72,9 @@ def test_ignore_and_extend_select(tree):
 def test_text_output_output_file_and_statistics(tree):
     proc = run_cli("runs", "--isolated", "--select", "GEN001,NUM001", cwd=tree)
     assert "\x1b[" not in proc.stdout  # not a TTY: no colour
-    assert "overfit" in proc.stdout and "GEN001" in proc.stdout and "runs/overfit/training.log:6" in proc.stdout
+    # the run's only file is named once, in its header; each finding says its line there
+    assert "overfit  keras-csv · 12 epochs · training.log" in proc.stdout
+    assert "GEN001" in proc.stdout and "[overfitting]  line 6" in proc.stdout
     assert "Found 2 findings in 2 runs of 3 linted (1 error, 1 warning, 0 info)." in proc.stdout
     target = tree / "report.json"
     proc = run_cli("runs", "--isolated", "--format", "json", "--output", str(target), cwd=tree)

@@ -1,10 +1,12 @@
 """Terminal behaviour, checked under a real pseudo-terminal: colour, sparklines and the progress
-bar appear only on a TTY, and NO_COLOR turns colour off."""
+bars appear only on a TTY (and not under -q), NO_COLOR turns colour off, and the text view wraps
+to the terminal's width."""
 
 from __future__ import annotations
 
 import os
 import pty
+import re
 import subprocess
 import sys
 
@@ -16,8 +18,8 @@ from conftest import OVERFIT, write_csvlogger
 def run_in_pty(args, env=None, timeout=60) -> str:
     """Run curvelint with stdout and stderr on a pseudo-terminal; return everything it wrote."""
     master, slave = pty.openpty()
-    full_env = {**{k: v for k, v in os.environ.items() if k not in ("GITHUB_ACTIONS", "NO_COLOR")}, **(env or {}),
-                "COLUMNS": "160", "TERM": "xterm-256color"}
+    full_env = {**{k: v for k, v in os.environ.items() if k not in ("GITHUB_ACTIONS", "NO_COLOR")},
+                "COLUMNS": "160", "TERM": "xterm-256color", **(env or {})}
     proc = subprocess.Popen([sys.executable, "-m", "curvelint", *args], stdin=subprocess.DEVNULL,
                             stdout=slave, stderr=slave, env=full_env, close_fds=True)
     os.close(slave)
@@ -62,3 +64,31 @@ def test_progress_bar_on_a_terminal_when_linting_many_runs(tree):
     piped = subprocess.run([sys.executable, "-m", "curvelint", str(tree), "--isolated", "--exit-zero", "--statistics"],
                            capture_output=True, text=True, timeout=60)
     assert "linting" not in piped.stderr and "\x1b[" not in piped.stdout
+
+
+def visible(out: str) -> list[str]:
+    """The lines a person sees: ANSI styles and the progress bar's redraws removed."""
+    plain = re.sub(r"\x1b\[[0-9;?]*[A-Za-z]", "", out).replace("\r\n", "\n")
+    return [line.rsplit("\r", 1)[-1] for line in plain.split("\n")]
+
+
+def test_quiet_on_a_terminal_has_neither_progress_bar_nor_summary(tree):
+    out = run_in_pty([str(tree), "--isolated", "--exit-zero", "-q"])
+    assert "GEN001" in out and "linting" not in out and "log dirs" not in out
+    assert "Found " not in out and "All checks passed" not in out
+
+
+def test_colour_output_wraps_to_the_terminal_width(tree):
+    out = run_in_pty([str(tree / "run00"), "--isolated", "--exit-zero"], env={"COLUMNS": "60"})
+    lines = visible(out)
+    assert "\x1b[" in out and "GEN001" in out
+    assert max(len(line) for line in lines) <= 60, max(lines, key=len)
+    assert any(line.startswith(" " * 17) and line[17] != " " for line in lines)  # continuation, hanging
+
+
+def test_html_rendering_shows_a_progress_bar_on_a_terminal(tree, tmp_path):
+    target = tmp_path / "report.html"
+    out = run_in_pty([str(tree), "--isolated", "--exit-zero", "--output-format", "html", "-o", str(target)])
+    assert "rendering" in out and "runs" in out and target.read_text().startswith("<!DOCTYPE html>")
+    quiet = run_in_pty([str(tree), "--isolated", "--exit-zero", "--output-format", "html", "-o", str(target), "-q"])
+    assert "rendering" not in quiet
