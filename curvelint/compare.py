@@ -152,6 +152,9 @@ class Comparison:
         elif self.head_profile is None:
             out.append(f"HEAD does not log {logged_name(self.base[0], self.base_monitor.key)}, "
                        f"the series {self.base_label} is judged by")
+        elif len(self.base_profiles) == 1:
+            out.append(f"one {self.base_label} run: the noise is the curve's epoch-to-epoch scatter, often far below "
+                       "the seed-to-seed spread; give several BASE runs (seeds of one config) to know it")
         if self.axis is None:
             out.append(f"{self.base_label} is indexed by {self.base[0].axis}, HEAD by {self.head.axis}: "
                        "epochs/steps are not compared")
@@ -250,12 +253,15 @@ class Comparison:
         return max(opts.k_seed * spread, opts.k_curve * self.curve_noise, opts.min_relative * abs(self.base_best.value))
 
     def in_noise_units(self, difference: float) -> str:
-        """`4.1x the seed spread` (or the curve noise when there is one BASE run)."""
+        """`4.1x the seed spread of 3 base runs, 1.2x the curve noise`: the difference against
+        both estimates (with one BASE run, the curve noise alone, saying there is no spread)."""
+        parts = []
         if self.seed_spread:
-            return f"{abs(difference) / self.seed_spread:.1f}x the seed spread of {len(self.base_bests)} {self.base_label} runs"
+            parts.append(f"{abs(difference) / self.seed_spread:.1f}x the seed spread of {len(self.base_bests)} {self.base_label} runs")
         if self.curve_noise > 0:
-            return f"{abs(difference) / self.curve_noise:.1f}x the curve noise (one {self.base_label} run: no seed spread)"
-        return "no noise estimate"
+            lone = "" if self.seed_spread or len(self.base_bests) > 1 else f" (one {self.base_label} run: no seed spread)"
+            parts.append(f"{abs(difference) / self.curve_noise:.1f}x the curve noise{lone}")
+        return ", ".join(parts) or "no noise estimate"
 
     def best_line(self) -> str | None:
         """`best val_loss 0.412 at epoch 14 vs 0.371 at epoch 12 on base: +11%, 4.1x the seed spread`."""
@@ -518,6 +524,13 @@ class Comparer:
                 f"(BASE: {', '.join(report.unpaired_base) or 'none'}; HEAD: {', '.join(report.unpaired_head) or 'none'}); "
                 "name pairs with --pair BASE_RUN=HEAD_RUN"))
         return report
+
+    def compare_runs(self, base: Sequence[Run], head: Run, pair_id: str | None = None) -> PairResult:
+        """Judge runs already in memory (a notebook, a test): `base` are seeds of one config."""
+        comparison = Comparison(id=pair_id or head.id, base=list(base), head=head,
+                                base_findings=[self.linter.check(r) for r in base],
+                                head_findings=self.linter.check(head), base_label=self.base_label)
+        return self.judge(comparison)
 
     def judge(self, comparison: Comparison) -> PairResult:
         """Every enabled compare rule on one pair; a rule that raises becomes an error finding
