@@ -331,3 +331,21 @@ def test_trained_seeds_are_same_within_noise_and_a_lower_learning_rate_is_worse(
     assert worse["evidence"]["worse_by"] > 3 * worse["evidence"]["seed_spread"]
     with capsys.disabled():  # the numbers, for `pytest -s`
         print("", *summaries, pair["summary"], sep="\n")
+
+
+def test_docs_compare_md_is_generated_from_the_rules():
+    from curvelint.compare_docs import REGENERATE, builtin_compare_rules, render
+
+    assert [r.code for r in builtin_compare_rules()] == ["CMP001", "CMP002", "CMP003", "CMP004", "CMP005", "CMP006"]
+    text = (REPO / "docs" / "compare.md").read_text(encoding="utf-8")
+    assert text == render(builtin_compare_rules()), f"docs/compare.md is out of date: run `{REGENERATE}`"
+    for code, slug in COMPARE_RULES.items():
+        assert f"\n### {code} {slug}\n" in text
+
+
+def test_config_rules_tables_set_compare_options_and_leave_the_linter_alone():
+    from curvelint.config import parse_config
+
+    c = Comparer.create(parse_config({"rules": {"best-worse": {"k-seed": 5}, "overfitting": {"min-rise": 0.2}}}))
+    assert c.settings["CMP001"].options.k_seed == 5.0
+    assert c.linter.settings["GEN001"].options.min_rise == 0.2 and "CMP001" not in c.linter.settings
