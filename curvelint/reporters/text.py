@@ -30,7 +30,10 @@ SEVERITY_STYLE = {Severity.ERROR: "bold red", Severity.WARNING: "yellow", Severi
 DEFAULT_WIDTH = 100
 #: Columns of the severity label (`warning ` is the longest) after the two-space indent.
 _SEVERITY_COLUMNS = 8
-_WORD = re.compile(r"\S+")
+#: Words are separated by spaces; a no-break space (`NBSP`) keeps two words on one line and
+#: prints as a plain space.
+_WORD = re.compile(r"[^ \t\n]+")
+NBSP = "\u00a0"
 #: Where a word too long for any line may still break: after punctuation inside code, such as
 #: "`keras.callbacks.EarlyStopping(" + "monitor='val_loss',".
 _INNER_BREAK = re.compile(r"[^(,./=]*[(,./=]|[^(,./=]+$")
@@ -122,7 +125,7 @@ def _grouped(report: Report, ctx: TerminalContext) -> list[Line]:
         for problem in fold(findings):
             f = problem.finding
             in_source = f.location is not None and run.sources == [f.location.path]
-            line_no = f"  line {f.location.line}" if in_source and f.location.line else ""
+            line_no = f"  line{NBSP}{f.location.line}" if in_source and f.location.line else ""
             head = [("  ", ""), (f"{f.severity.value:<{_SEVERITY_COLUMNS}}", SEVERITY_STYLE[f.severity]),
                     (f"{f.code:<{column - 2 - _SEVERITY_COLUMNS}}", "bold"), (f"{f.message}  ", ""), (f"[{f.rule}]", "dim"),
                     (line_no, "dim")]
@@ -226,6 +229,7 @@ def wrap(segments: Line, width: int, indent: int) -> list[Line]:
 
 def render_lines(lines: list[Line], color: bool) -> str:
     """The lines as plain text, or with rich's ANSI styles when `color`."""
+    lines = [[(text.replace(NBSP, " "), style) for text, style in line] for line in lines]
     if not color:
         return "".join("".join(text for text, _ in line) + "\n" for line in lines)
     from rich.console import Console
