@@ -12,7 +12,8 @@ from __future__ import annotations
 
 from curvelint.model import Finding, Report
 from curvelint.reporters.base import Context, Reporter, display_path
-from curvelint.reporters.text import SEVERITY_STYLE, Line, TerminalContext, error_lines, render_lines, summary_lines
+from curvelint.reporters.text import (SEVERITY_STYLE, Line, TerminalContext, TextReporter, error_lines, render_lines,
+                                      summary_lines)
 
 
 def place(f: Finding) -> str:
@@ -28,6 +29,8 @@ class ConciseReporter(Reporter):
 
     def render(self, report: Report, ctx: Context) -> str:
         tctx = TerminalContext.of(ctx)
+        if tctx.statistics:  # a count per rule is the same table in either view
+            return TextReporter().render(report, tctx)
         lines: list[Line] = []
         for f in report.findings:
             line: Line = [(f"{place(f)}: ", "bold"), (f.code, "bold"), (" ", ""), (f"[{f.severity.value}]", SEVERITY_STYLE[f.severity]),
