@@ -14,6 +14,12 @@ class NoValidation(Rule):
     remediation = ("Pass `validation_data=(x_val, y_val)` or `validation_split=0.2` to `model.fit` "
                    "so Keras logs `val_loss` and `val_*` metrics every epoch.")
     remediations = {
+        "lightning": ("Pass `val_dataloaders=` to `trainer.fit` (or define `val_dataloader`) and log the loss in "
+                      "`validation_step` with `self.log(\"val_loss\", loss)`, so every epoch has a validation point."),
+        "pytorch": ("Evaluate a held-out split after every epoch under `torch.no_grad()` and log it beside the "
+                    "training loss (`writer.add_scalar(\"val/loss\", val_loss, epoch)`)."),
+        "hf": ("Give the Trainer an `eval_dataset` and set `TrainingArguments(eval_strategy=\"epoch\")` (or "
+               "`\"steps\"` with `eval_steps`), so the log holds `eval_loss`."),
         "ultralytics": ("Keep `val=True` (the default) in `model.train(...)` and give the dataset YAML a `val:` "
                         "split, so every epoch logs `val/*_loss` and mAP."),
     }

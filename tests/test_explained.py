@@ -190,14 +190,12 @@ def test_json_has_explained_by_on_every_finding(folded):
 def test_text_shows_the_root_once_with_also_and_one_remediation(folded):
     out = render(*folded, "text")
     assert out == (
-        "runs/a  test · 2 epochs\n"
+        "runs/a  test · 2 epochs · training.log\n"  # the run's only file, named once
         "  warning TST001 TST001 saw it  [tst001]\n"
-        "          at runs/a/training.log\n"
-        "          also: TST002, TST003\n"
-        "          → fix for TST001\n"
+        "                 also: TST002, TST003\n"
+        "                 → fix for TST001\n"
         "  info    TST004 TST004 saw it  [tst004]\n"
-        "          at runs/a/training.log\n"
-        "          → fix for TST004\n"
+        "                 → fix for TST004\n"
         "\n"
         "Found 2 problems (4 findings: 0 error, 2 warning, 2 info) in 1 run of 1 linted.\n")
 
