@@ -466,12 +466,16 @@ class Comparer:
         each side must not see them: it knows only lint rules)."""
         import dataclasses
 
-        from curvelint.config import Config, Selection, resolve_rule_settings, resolve_selection
+        from curvelint.config import Config, ConfigError, Selection, resolve_rule_settings, resolve_selection
         from curvelint.engine import Linter
         from curvelint.plugins import PluginHost
 
         config = config or Config()
         host = PluginHost.load(allow=config.plugins_allow, deny=config.plugins_deny)
+        if not host.compare_rules:
+            raise ConfigError("no comparison rule could be loaded, so every pair would pass as `same`; install "
+                              "curvelint (`python3 -m pip install -e .` in a checkout) or enable a plugin with "
+                              "comparison rules")
         names = {n for code, r in host.compare_rules.items() for n in (code, r.slug)}
         mine = {k: v for k, v in config.rules.items() if k in names or str(k).upper() in names}
         lint_config = dataclasses.replace(config, rules={k: v for k, v in config.rules.items() if k not in mine})

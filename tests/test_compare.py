@@ -349,3 +349,11 @@ def test_config_rules_tables_set_compare_options_and_leave_the_linter_alone():
     c = Comparer.create(parse_config({"rules": {"best-worse": {"k-seed": 5}, "overfitting": {"min-rise": 0.2}}}))
     assert c.settings["CMP001"].options.k_seed == 5.0
     assert c.linter.settings["GEN001"].options.min_rise == 0.2 and "CMP001" not in c.linter.settings
+
+
+def test_no_comparison_rule_at_all_is_refused_not_a_pass(monkeypatch):
+    from curvelint.config import ConfigError
+
+    monkeypatch.setenv("CURVELINT_DISABLE_PLUGINS", "builtin-compare-rules")
+    with pytest.raises(ConfigError, match="no comparison rule could be loaded"):
+        Comparer.create()
