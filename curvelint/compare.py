@@ -344,10 +344,13 @@ class PairResult:
         return SAME if self.comparison.monitor is not None or self.findings else UNKNOWN
 
     def verdict_line(self) -> str:
-        """`healthy: worse: best val_loss 0.412 at epoch 14 vs 0.371 ...` (or the reason there is no best)."""
+        """`healthy: worse (CMP001): best val_loss 0.412 at epoch 14 vs 0.371 ...`: the verdict, the
+        rules that decided it, and the best values (or why there are none)."""
         c = self.comparison
         detail = c.best_line() or "; ".join(c.notes) or "nothing to compare"
-        return f"{c.id}: {VERDICT_WORDS[self.verdict]}: {detail}"
+        why = sorted({f.code for f in self.findings if f.effect == self.verdict})
+        because = f" ({', '.join(why)})" if why else ""
+        return f"{c.id}: {VERDICT_WORDS[self.verdict]}{because}: {detail}"
 
     def to_dict(self) -> dict[str, Any]:
         c = self.comparison

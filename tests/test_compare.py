@@ -80,7 +80,7 @@ def test_a_clearly_worse_best_is_worse_with_its_numbers(comparer):
     c = result.comparison
     assert f.evidence["worse_by"] > f.evidence["tolerance"] == pytest.approx(c.tolerance(comparer.settings["CMP001"].options))
     assert f.evidence["tolerance"] >= 3 * c.seed_spread
-    assert result.verdict_line().startswith("cfg: worse: best val_loss")
+    assert result.verdict_line().startswith("cfg: worse (CMP001): best val_loss")
 
 
 def test_a_clearly_better_best_is_better(comparer):
@@ -245,6 +245,7 @@ def trees(tmp_path):
         write(tmp_path / f"seed{s}", run(s))
     write(tmp_path / "same", run(4))
     write(tmp_path / "worse", run(4, floor=0.36))
+    write(tmp_path / "better", run(4, floor=0.24))
     return tmp_path
 
 
@@ -262,7 +263,9 @@ def test_cli_text_json_and_exit_codes(trees, capsys):
     assert pair["findings"][0]["code"] == "CMP001" and pair["findings"][0]["effect"] == "worse"
     assert "on main (median of 3)" in pair["summary"]
     assert compare_main([*base, str(trees / "worse"), "--isolated", "--fail-on", "never"]) == 0
-    capsys.readouterr()
+    assert compare_main([*base, str(trees / "better"), "--isolated"]) == 0
+    assert compare_main([*base, str(trees / "better"), "--isolated", "--fail-on", "different"]) == 1
+    assert "cfg: better (CMP006): " in capsys.readouterr().out
     assert compare_main([str(trees / "seed1"), str(trees / "nowhere"), "--isolated"]) == 2
     assert compare_main([*base, str(trees / "worse"), "--isolated", "--option", "CMP001.nope=1"]) == 2
     assert "unknown option 'nope'" in capsys.readouterr().err
@@ -275,7 +278,7 @@ def test_an_earlier_json_report_with_curves_is_a_base(trees, capsys):
     report = trees / "main.json"
     report.write_text(json.dumps(report_dict_with_curves(lint(str(trees / "seed1"), isolated=True)), allow_nan=False))
     assert compare_main([str(report), str(trees / "worse"), "--isolated"]) == 1
-    assert "cfg: worse: best val_loss" in capsys.readouterr().out
+    assert "cfg: worse (CMP001): best val_loss" in capsys.readouterr().out
     from curvelint.reporters.json import report_dict
 
     report.write_text(json.dumps(report_dict(lint(str(trees / "seed1"), isolated=True))))
