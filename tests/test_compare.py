@@ -5,7 +5,6 @@ config come out `same within noise`, a config with a lower learning rate comes o
 from __future__ import annotations
 
 import json
-import math
 from pathlib import Path
 
 import numpy as np
