@@ -16,6 +16,7 @@ import json
 import sys
 from typing import Any, Iterable, Mapping, Sequence
 
+from curvelint.model import plural
 from curvelint.rule import DOC_SECTIONS, Rule, doc_sections
 
 #: Sections a rule's docs may add after DOC_SECTIONS; shown in this order when present.
@@ -49,12 +50,8 @@ def is_builtin(rule: type[Rule]) -> bool:
     return rule in builtin_rules()
 
 
-def _plural(n: int, word: str) -> str:
-    return f"{n} {word}" if n == 1 else f"{n} {word}s"
-
-
 def corpus_label(measured: Measured) -> str:
-    return f"{measured['corpus']} ({_plural(measured['labeled_runs'], 'labeled run')})"
+    return f"{measured['corpus']} ({plural(measured['labeled_runs'], 'labeled run')})"
 
 
 def accuracy_line(slug: str, measured: Measured | None) -> str:
@@ -70,14 +67,14 @@ def accuracy_line(slug: str, measured: Measured | None) -> str:
     if unscored:
         precision = "precision not scored (its findings never count as false alarms)"
     elif m["firings"]:
-        precision = f"precision {m['precision']:.2f} over {_plural(m['firings'], 'firing')}"
+        precision = f"precision {m['precision']:.2f} over {plural(m['firings'], 'firing')}"
     else:
         precision = "never fired"
     loud = m.get("warnings")  # firings at warning/error severity, when the figures have them
     if not unscored and loud and loud != m["firings"]:
         precision += f" ({m['warning_precision']:.2f} over the {loud} at warning/error severity)"
     if m["labeled_runs"]:
-        recall = f"recall {m['recall']:.2f} of {_plural(m['labeled_runs'], 'labeled run')}"
+        recall = f"recall {m['recall']:.2f} of {plural(m['labeled_runs'], 'labeled run')}"
     else:
         recall = "no labeled run calls for it"
     return f"measured on {corpus}: {precision}, {recall}"

@@ -55,8 +55,9 @@ def keras_name(key: str) -> str:
     return f"{out} (per {gran})" if gran else out
 
 
-def _plural(n: int, noun: str) -> str:
-    return f"{n} {noun}" if n == 1 else f"{n} {noun}s"
+def plural(n: int, noun: str) -> str:
+    """`1 epoch`, `12 epochs`, `1,500 steps`; `info` has no plural."""
+    return f"{n:,} {noun}" if n == 1 or noun == "info" else f"{n:,} {noun}s"
 
 
 def _frozen(values: Any, dtype: type) -> np.ndarray:
@@ -122,7 +123,7 @@ class Curve:
 
     def __repr__(self) -> str:
         """Key and size, not the arrays: a notebook showing a run must not print every value."""
-        return f"<Curve {self.key} {_plural(len(self), 'point')} {self.granularity}>"
+        return f"<Curve {self.key} {plural(len(self), 'point')} {self.granularity}>"
 
     @cached_property
     def restarts(self) -> np.ndarray:
@@ -224,8 +225,8 @@ class Run:
 
     def __repr__(self) -> str:
         """What the run is, in one line: its curves are `run.curves`, each with a short repr too."""
-        length = _plural(self.epochs, "epoch") if self.axis == EPOCH else _plural(self.epochs, f"logged {self.axis}")
-        problems = f", {_plural(len(self.problems), 'read problem')}" if self.problems else ""
+        length = plural(self.epochs, "epoch") if self.axis == EPOCH else plural(self.epochs, f"logged {self.axis}")
+        problems = f", {plural(len(self.problems), 'read problem')}" if self.problems else ""
         return f"<Run {self.id!r} {self.format}, {length}, {len(self.curves)} series{problems}>"
 
     def raw(self, key: str) -> Curve | None:
@@ -360,8 +361,8 @@ class Report:
         """Counts, not contents: the dataclass repr printed every array of every run (megabytes)."""
         counts = self.counts()
         by_severity = f" ({', '.join(f'{n} {s}' for s, n in counts.items())})" if self.findings else ""
-        return (f"<Report {_plural(len(self.runs), 'run')}, {_plural(len(self.findings), 'finding')}{by_severity}, "
-                f"{_plural(len(self.errors), 'error')}>")
+        return (f"<Report {plural(len(self.runs), 'run')}, {plural(len(self.findings), 'finding')}{by_severity}, "
+                f"{plural(len(self.errors), 'error')}>")
 
     def _repr_html_(self) -> str:
         """Jupyter's rich display: the HTML reporter's overview and per-run plots as a fragment."""
@@ -381,7 +382,7 @@ class Report:
         ids = [r.id for r in self.runs]
         close = difflib.get_close_matches(str(run), ids, n=3, cutoff=0.5)
         hint = f"; did you mean {' or '.join(map(repr, close))}?" if close else (
-            f"; the report has {_plural(len(ids), 'run')}" + (f": {', '.join(map(repr, ids[:5]))}" if ids else ""))
+            f"; the report has {plural(len(ids), 'run')}" + (f": {', '.join(map(repr, ids[:5]))}" if ids else ""))
         raise KeyError(f"no run {run!r} in this report{hint}")
 
     def plot(self, run: str | Run) -> Figure:

@@ -145,7 +145,7 @@ def test_a_step_axis_run_is_not_said_to_have_epochs(tmp_path):
         {"log_history": history, "global_step": 2000, "max_steps": 2000, "epoch": 2.0}))
     out = run_cli("hf", "--isolated", "--exit-zero", cwd=tmp_path).stdout
     header = next(line for line in out.splitlines() if line.startswith("hf "))
-    assert "2000 steps (20 logged)" in header and "epoch" not in header, out
+    assert "2,000 steps (20 logged)" in header and "epoch" not in header, out
 
 
 # -- --help ----------------------------------------------------------------------------------------

@@ -7,7 +7,7 @@ import os
 from dataclasses import dataclass, field
 from typing import Any, Callable, ClassVar, Iterable, Mapping, Sequence
 
-from curvelint.model import Finding, Report, Run, Severity
+from curvelint.model import Finding, Report, Run, Severity, plural
 
 
 @dataclass
@@ -131,3 +131,13 @@ def display_path(path: str, root: str | None = None) -> str:
     if rel == os.curdir or rel.startswith(os.pardir):
         return path
     return rel.replace(os.sep, "/")
+
+
+def run_length(run: Run, *, logged: bool = True) -> str:
+    """`12 epochs`, or for a run logged by optimizer step (Hugging Face), where `run.epochs`
+    counts logged points, `5,000 steps (200 logged)` (`logged=False`: `5,000 steps`)."""
+    if run.axis == "epoch":
+        return plural(run.epochs, "epoch")
+    steps = [int(c.step.max()) for c in (run.get(s.key) for s in run.select()) if c is not None and len(c)]
+    length = plural(max(steps, default=0), run.axis)
+    return f"{length} ({run.epochs:,} logged)" if logged else length

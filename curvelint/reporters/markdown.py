@@ -18,8 +18,8 @@ import re
 from dataclasses import dataclass
 from typing import Callable, Mapping
 
-from curvelint.model import Finding, LintError, Report, Run, Severity
-from curvelint.reporters.base import Context, Problem, Reporter, RunOverview, display_path, overview
+from curvelint.model import Finding, LintError, Report, Run, Severity, plural
+from curvelint.reporters.base import Context, Problem, Reporter, RunOverview, display_path, overview, run_length
 from curvelint.reporters.escape import html
 from curvelint.reporters.escape import markdown as md
 from curvelint.reporters.escape import markdown_code as code
@@ -48,12 +48,6 @@ _TABLE_HEAD = "| run | worst finding | related | length | loss |\n|---|---|---|-
 #: What goes first when the body is too long: the healthy runs and notes (least actionable), then
 #: remediations, info, the runs' details, table rows; the read errors last.
 _DROP_ORDER = ("healthy", "notes", "fixes", "info", "runs", "table", "errors")
-
-
-def _plural(n: int, noun: str) -> str:
-    if noun == "info":
-        return f"{n:,} info"
-    return f"{n:,} {noun}{'' if n == 1 else 's'}"
 
 
 @dataclass
@@ -103,20 +97,20 @@ def render_markdown(report: Report, limit: int = MAX_CHARS, rules: Mapping | Non
         "table": _Section([_table_row(r) for r in flagged], "run", "{} with warnings or errors from the table",
                           layout=lambda rs: "\n".join([_TABLE_HEAD, *rs]) + "\n"),
         "errors": _Section([_error_item(e) for e in fatal], "read error", layout=lambda es: "\n".join(
-            [f"**Could not lint {_plural(len(fatal), 'path')}:**", "", *es]) + "\n"),
+            [f"**Could not lint {plural(len(fatal), 'path')}:**", "", *es]) + "\n"),
         "runs": _Section([_run_details(r) for r in flagged], "run", "the details of {}",
-                         summary=f"Findings of the {_plural(len(flagged), 'run')} with warnings or errors"),
+                         summary=f"Findings of the {plural(len(flagged), 'run')} with warnings or errors"),
         "info": _Section([_problem_item(p, run, name_run=True) for run, p in info], "info finding",
-                         summary=f"{ICON[Severity.INFO]} Info: {_plural(sum(len(p.findings) for _, p in info), 'finding')} "
-                                 f"in {_plural(len({id(run) for run, _ in info}), 'run')}",
+                         summary=f"{ICON[Severity.INFO]} Info: {plural(sum(len(p.findings) for _, p in info), 'finding')} "
+                                 f"in {plural(len({id(run) for run, _ in info}), 'run')}",
                          weights=[len(p.findings) for _, p in info]),
         "healthy": _Section([f"- {md(r.run.id)}" for r in healthy], "healthy run",
-                            summary=f"{HEALTHY} Healthy: {_plural(len(healthy), 'run')} without findings"),
+                            summary=f"{HEALTHY} Healthy: {plural(len(healthy), 'run')} without findings"),
         "notes": _Section([_error_item(e) for e in notes], "note", summary=f"Notes from reading the logs ({len(notes)})"),
     }
     fixes = _fixes(rows, rules or {})
     sections["fixes"] = _Section(fixes, "rule", "the remediations of {}",
-                                 summary=f"🛠️ How to fix ({_plural(len(fixes), 'rule')})")
+                                 summary=f"🛠️ How to fix ({plural(len(fixes), 'rule')})")
     verdict = _verdict(report, len(flagged), len(fatal))
     keep = {name: len(s.items) for name, s in sections.items()}
     body = _assemble(verdict, sections, keep, limit)
@@ -144,7 +138,7 @@ def _most_that_fit(verdict: str, sections: dict[str, _Section], keep: dict[str, 
 
 def _assemble(verdict: str, sections: dict[str, _Section], keep: dict[str, int], limit: int) -> str:
     parts = [MARKER, verdict + "\n", sections["table"].render(keep["table"])]
-    left_out = [s.left_out.format(_plural(s.dropped(keep[name]), s.noun))
+    left_out = [s.left_out.format(plural(s.dropped(keep[name]), s.noun))
                 for name, s in sections.items() if s.dropped(keep[name])]
     if left_out:
         fit = "GitHub's comment limit" if limit == MAX_CHARS else "the limit"
@@ -157,25 +151,16 @@ def _assemble(verdict: str, sections: dict[str, _Section], keep: dict[str, int],
 def _verdict(report: Report, flagged: int, fatal: int) -> str:
     """One line: the worst severity's icon, the counts a reviewer acts on, info in brackets."""
     counts = report.counts()
-    bad = [_plural(counts[s.value], s.value) for s in (Severity.ERROR, Severity.WARNING) if counts[s.value]]
+    bad = [plural(counts[s.value], s.value) for s in (Severity.ERROR, Severity.WARNING) if counts[s.value]]
     runs = len(report.runs)
-    claims = [f"{', '.join(bad)} in {flagged:,} of {_plural(runs, 'run')}" if bad
-              else f"{_plural(runs, 'run')} checked, no warnings or errors"]
+    claims = [f"{', '.join(bad)} in {flagged:,} of {plural(runs, 'run')}" if bad
+              else f"{plural(runs, 'run')} checked, no warnings or errors"]
     if fatal:
-        claims.append(f"{_plural(fatal, 'path')} could not be linted")
+        claims.append(f"{plural(fatal, 'path')} could not be linted")
     icon = (ICON[Severity.ERROR] if counts["error"] or fatal else ICON[Severity.WARNING] if counts["warning"]
             else HEALTHY)
-    info = f" ({_plural(counts['info'], 'info')})" if counts["info"] else ""
+    info = f" ({plural(counts['info'], 'info')})" if counts["info"] else ""
     return f"{icon} **curvelint: {'; '.join(claims)}**{info}"
-
-
-def _length(run: Run) -> str:
-    """`60 epochs`, or `5,000 steps` for a run logged by optimizer step (`run.epochs` then
-    counts logged points, not steps); never broken across lines."""
-    if run.axis != "epoch":
-        last = [int(c.step.max()) for c in (run.get(s.key) for s in run.select()) if c is not None and len(c)]
-        return _plural(max(last, default=0), run.axis).replace(" ", NBSP)
-    return _plural(run.epochs, "epoch").replace(" ", NBSP)
 
 
 def _shorten(text: str, limit: int = CELL_CHARS) -> str:
@@ -230,7 +215,7 @@ def _table_row(row: RunOverview) -> str:
     assert worst is not None
     related = "<br>".join(x for x in (md(worst.also), _more(row)) if x)
     cells = [_breakable(row.run.id), _finding(worst.finding, prose(_shorten(_relative(worst.finding.message)))), related,
-             _length(row.run), _sparks(row.run)]
+             run_length(row.run, logged=False).replace(" ", NBSP), _sparks(row.run)]
     return "| " + " | ".join(cells) + " |"
 
 
@@ -257,11 +242,11 @@ def _problem_item(p: Problem, run: Run, name_run: bool = False) -> str:
 def _run_details(row: RunOverview) -> str:
     run = row.run
     problems = [p for p in row.problems if p.finding.severity.rank > Severity.INFO.rank]
-    counts = ", ".join(_plural(row.counts[s.value], s.value) for s in Severity if row.counts[s.value])
+    counts = ", ".join(plural(row.counts[s.value], s.value) for s in Severity if row.counts[s.value])
     sources = [code(display_path(s)) for s in run.sources[:SOURCES_SHOWN]]
     if len(run.sources) > SOURCES_SHOWN:
         sources.append(f"{len(run.sources) - SOURCES_SHOWN} more")
-    meta = f"{md(run.format)}, {_length(run)}" + (f", from {', '.join(sources)}" if sources else "")
+    meta = f"{md(run.format)}, {run_length(run)}" + (f", from {', '.join(sources)}" if sources else "")
     assert row.severity is not None
     return _details(f"{ICON[row.severity]} {html(' '.join(run.id.split()))}: {counts}", [meta, "", *(_problem_item(p, run) for p in problems)])
 
@@ -287,7 +272,7 @@ def _fixes(rows: list[RunOverview], rules: Mapping) -> list[str]:
         texts = {fw: _remediation(ps, rules.get(rule_code)) for fw, ps in by_framework.items()}
         texts = {fw: t for fw, t in texts.items() if t}
         runs = len({id(run) for _, run in pairs})
-        head = f"**{ICON[first.severity]} {code(rule_code)} {md(first.rule)}** ({_plural(runs, 'run')})"
+        head = f"**{ICON[first.severity]} {code(rule_code)} {md(first.rule)}** ({plural(runs, 'run')})"
         if len(set(texts.values())) > 1:
             body = [f"- {FRAMEWORKS.get(fw, md(fw))}: {prose(t)}" for fw, t in texts.items()]
         else:

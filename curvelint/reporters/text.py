@@ -21,8 +21,8 @@ import re
 from collections import Counter
 from dataclasses import dataclass, field, fields
 
-from curvelint.model import LintError, Report, Run, Severity
-from curvelint.reporters.base import Context, Reporter, count_problems, display_path, fold
+from curvelint.model import LintError, Report, Run, Severity, plural
+from curvelint.reporters.base import Context, Reporter, count_problems, display_path, fold, run_length
 from curvelint.reporters.sparkline import loss_sparklines
 
 SEVERITY_STYLE = {Severity.ERROR: "bold red", Severity.WARNING: "yellow", Severity.INFO: "cyan"}
@@ -61,19 +61,6 @@ class TerminalContext(Context):
         if isinstance(ctx, cls):
             return ctx
         return cls(**{f.name: getattr(ctx, f.name) for f in fields(Context)})
-
-
-def plural(n: int, word: str) -> str:
-    return f"{n} {word}{'' if n == 1 or word == 'info' else 's'}"
-
-
-def run_length(run: Run) -> str:
-    """`12 epochs`, or `5000 steps (200 logged)` for a run logged by optimizer step (Hugging
-    Face), where `run.epochs` counts logged points, not epochs."""
-    if run.axis == "epoch":
-        return plural(run.epochs, "epoch")
-    steps = [int(c.step.max()) for c in (run.get(s.key) for s in run.select()) if c is not None and len(c)]
-    return f"{plural(max(steps, default=0), run.axis)} ({run.epochs} logged)"
 
 
 class TextReporter(Reporter):
