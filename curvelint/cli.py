@@ -32,12 +32,13 @@ COMMANDS = {
     "plugins": ("", "loaded plugins and what they provide"),
     "train": ("SCENARIO", "train the reference runs (needs the [train] extra)"),
     "comment": ("[PATH ...]", "create or update the pull-request comment"),
+    "compare": ("BASE... HEAD", "did a training change make the runs worse, or just different? (seeds as several BASE)"),
 }
 SUBCOMMANDS = tuple(COMMANDS)
 #: How to run each command when its name alone is ambiguous with a path here.
 _COMMAND_SPELLING = {"rule": "curvelint rule --all", "rules": "curvelint rules --format text",
                      "plugins": "curvelint plugins --format text", "train": "curvelint train --list",
-                     "comment": "curvelint comment ."}
+                     "comment": "curvelint comment .", "compare": "curvelint compare BASE HEAD"}
 #: Width of the generated `--help` tables (argparse itself wraps at the terminal's).
 _HELP_WIDTH = min(100, shutil.get_terminal_size().columns - 2)
 
@@ -171,6 +172,10 @@ def main(argv: Sequence[str] | None = None) -> int:
             return _comment(argv)
         if command == "plugins":
             return _plugins(argv)
+        if command == "compare":
+            from curvelint.compare_cli import main as compare_main
+
+            return compare_main(argv)
         return _check(argv, prog)
     except _NoRules as exc:
         return _error(str(exc))
@@ -397,7 +402,8 @@ def _plugins(argv: list[str]) -> int:
     args = p.parse_args(argv)
     host = _load_rules()
     rows = [{"name": i.name, "distribution": i.dist, "version": i.version, "rules": sorted(i.rules),
-             "readers": i.readers, "reporters": i.reporters} for i in host.plugins.values()]
+             "readers": i.readers, "reporters": i.reporters, "compare_rules": sorted(i.compare_rules)}
+            for i in host.plugins.values()]
     if args.format == "json":
         import json
 
@@ -406,7 +412,8 @@ def _plugins(argv: list[str]) -> int:
     for row in rows:
         provides = [f"{len(row['rules'])} rules ({', '.join(row['rules'])})" if row["rules"] else "",
                     f"readers: {', '.join(row['readers'])}" if row["readers"] else "",
-                    f"reporters: {', '.join(row['reporters'])}" if row["reporters"] else ""]
+                    f"reporters: {', '.join(row['reporters'])}" if row["reporters"] else "",
+                    f"compare rules: {', '.join(row['compare_rules'])}" if row["compare_rules"] else ""]
         print(f"{row['name']:<20} {row['distribution']} {row['version']:<10} {'; '.join(x for x in provides if x)}")
     for e in host.errors:
         print(f"curvelint: warning: {e.path}: {e.message}", file=sys.stderr)
@@ -521,7 +528,7 @@ def _comment(argv: list[str]) -> int:
             fatal = [e for e in report.errors if e.fatal]
             if fatal and not report.runs:  # no comment about logs that are not there
                 return _error("\n".join(_error_text(e) for e in fatal))
-            body = render_markdown(report)
+            body = render_markdown(report, rules=linter.host.rules)
         action, url = GithubClient(target).upsert(body)
     except (CommentError, ConfigError) as exc:
         return _error(str(exc))

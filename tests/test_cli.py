@@ -452,3 +452,10 @@ def test_zero_built_in_rules_is_fatal_and_says_how_to_install(no_install, tmp_pa
     # switched off on purpose, it is not an installation problem
     off = _run(python, _checkout(tmp_path / "full"), "rules", cwd=root, CURVELINT_DISABLE_PLUGINS="builtin-rules")
     assert off.returncode == 0 and "GEN001" not in off.stdout, off.stderr
+
+
+def test_rule_lookup_ignores_case_and_compare_is_a_command():
+    proc = run_cli("rule", "Overfitting")
+    assert proc.returncode == 0 and proc.stdout.startswith("# GEN001 overfitting"), proc.stderr
+    proc = run_cli("--help")
+    assert "compare" in proc.stdout

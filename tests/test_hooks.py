@@ -16,6 +16,7 @@ FULL_PLUGIN = '''
 from curvelint import hookimpl
 from curvelint.model import Curve, Severity
 from curvelint.readers import Reader, Source
+from curvelint.compare import Change, CompareRule
 from curvelint.rule import Rule, Violation
 
 CURVELINT_PLUGIN_API = 1
@@ -66,9 +67,27 @@ def curvelint_reporters():
     return [CountReporter()]
 
 
+class HelloCompare(CompareRule):
+    code = "HEL101"
+    slug = "hello-compare"
+    severity = Severity.INFO
+    effect = None
+    summary = "Says hello to every BASE/HEAD pair"
+    remediation = "None needed."
+    docs = Hello.docs
+
+    def check(self, comparison, opts):
+        yield Change(f"hello {comparison.head.id}")
+
+
 @hookimpl
 def curvelint_rules():
     return [Hello]
+
+
+@hookimpl
+def curvelint_compare_rules():
+    return [HelloCompare]
 '''
 
 HOOKS = [name for name, fn in inspect.getmembers(hookspecs, inspect.isfunction)
@@ -82,7 +101,7 @@ def site(tmp_path):
 
 
 def test_hookspecs_are_found():
-    assert set(HOOKS) == {"curvelint_rules", "curvelint_readers", "curvelint_reporters"}
+    assert set(HOOKS) == {"curvelint_rules", "curvelint_readers", "curvelint_reporters", "curvelint_compare_rules"}
 
 
 @pytest.mark.parametrize("hook", HOOKS)
@@ -102,6 +121,9 @@ def test_a_plugin_can_add_a_reader_a_reporter_and_a_rule(tmp_path, site):
     assert [f["code"] for f in out["findings"] if f["code"] == "HEL001"] == ["HEL001"]
     proc = run_cli(str(tmp_path / "exp"), "--isolated", "--format", "count", "--exit-zero", env={"PYTHONPATH": str(site)})
     assert proc.stdout.startswith("1 runs, ")
+    proc = run_cli("compare", str(tmp_path / "exp"), str(tmp_path / "exp"), "--isolated", "--format", "json",
+                   env={"PYTHONPATH": str(site)})
+    assert "hello exp" in proc.stdout and "HEL101" in proc.stdout, proc.stdout + proc.stderr
 
 
 def test_plugins_command_lists_versions_and_contributions(site):
@@ -109,6 +131,7 @@ def test_plugins_command_lists_versions_and_contributions(site):
     rows = {r["name"]: r for r in json.loads(proc.stdout)["plugins"]}
     assert rows["full"]["distribution"] == "full-plugin" and rows["full"]["version"] == "3.1"
     assert rows["full"]["rules"] == ["HEL001"] and rows["full"]["readers"] == ["team-curves"] and rows["full"]["reporters"] == ["count"]
+    assert rows["full"]["compare_rules"] == ["HEL101"] and "CMP001" in rows["builtin-compare-rules"]["compare_rules"]
     assert "GEN001" in rows["builtin-rules"]["rules"]
     text = run_cli("plugins", env={"PYTHONPATH": str(site)}).stdout
     assert "full" in text and "full-plugin 3.1" in text
