@@ -20,7 +20,7 @@ BUILTIN_FORMATS: dict[str, tuple[str, str]] = {
     "gitlab": ("curvelint.reporters.gitlab:GitlabReporter", "GitLab Code Quality JSON"),
     "rdjson": ("curvelint.reporters.rdjson:RdjsonReporter", "reviewdog rdjson"),
     "junit": ("curvelint.reporters.junit:JunitReporter", "JUnit XML, one test case per run"),
-    "html": ("curvelint.reporters.html:HtmlReporter", "one self-contained HTML page with a plot per run (needs [plots])"),
+    "html": ("curvelint.reporters.html:HtmlReporter", "one self-contained HTML page: an overview, then each run's curves and findings"),
 }
 
 #: Other spellings of a format (ruff calls the grouped view `full`).
