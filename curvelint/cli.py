@@ -103,6 +103,8 @@ def _check_parser(prog: str = "curvelint") -> argparse.ArgumentParser:
                           "the summary says how many were hidden and the exit status still follows --fail-on")
     out.add_argument("-o", "--output", metavar="FILE", help="write the report to FILE instead of stdout")
     out.add_argument("--statistics", action="store_true", help="print a count per rule instead of each finding")
+    out.add_argument("--with-curves", action="store_true",
+                     help="json: put every run's curves in the report, so `curvelint compare` can take it as BASE")
     out.add_argument("--plot", metavar="DIR", help="also write one PNG per run into DIR (needs the [plots] extra)")
     p.add_argument("-j", "--jobs", type=int, default=None, metavar="N",
                    help="lint log directories in N processes (default: one per CPU once the logs add up to 8 MB); "
@@ -242,6 +244,7 @@ def _check(argv: list[str], prog: str = "curvelint") -> int:
         with _progress_bar("rendering", "runs", min_total=2, enabled=fmt == "html" and not args.quiet) as rendering:
             ctx = TerminalContext(color=False if args.output else _use_color(args.color, stream),
                                   statistics=args.statistics, rules=linter.host.rules, progress=rendering,
+                                  with_curves=args.with_curves,
                                   width=width, quiet=args.quiet > 0, min_severity=min_severity, hidden=hidden)
             text = "" if stderr_only and not shown.runs else reporter.render(shown, ctx)
         if args.plot:

@@ -4,8 +4,8 @@
 The lint report's `runs[i]` gains `"curves"`: a list of
 `{"name", "split", "granularity", "raw_name", "step": [...], "value": [...], "wall_time": [...] | null}`
 (non-finite values as null, since the report is strict JSON), plus the run's `"axis"`. Opt-in:
-curves make a report many times larger, so `report_dict_with_curves` is what a `--with-curves`
-flag of `--format json` would write; `load_report_runs` reads them back as `Run`s.
+curves make a report many times larger, so `report_dict_with_curves` is what `--format json --with-curves`
+writes; `load_report_runs` reads them back as `Run`s.
 """
 
 from __future__ import annotations

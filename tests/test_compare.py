@@ -285,6 +285,21 @@ def test_an_earlier_json_report_with_curves_is_a_base(trees, capsys):
     assert "report without curves" in capsys.readouterr().out
 
 
+def test_check_with_curves_writes_a_report_compare_takes_as_base(trees, tmp_path):
+    from conftest import run_cli
+
+    out = tmp_path / "main.json"
+    proc = run_cli("check", str(trees / "seed1"), "--isolated", "--format", "json", "--with-curves", "-o", str(out),
+                   "--exit-zero")
+    assert proc.returncode == 0, proc.stderr
+    doc = json.loads(out.read_text())
+    assert doc["runs"] and all(r["curves"] for r in doc["runs"])
+    plain = json.loads(run_cli("check", str(trees / "seed1"), "--isolated", "--format", "json", "--exit-zero").stdout)
+    assert "curves" not in plain["runs"][0]  # opt-in: the public contract is unchanged without the flag
+    proc = run_cli("compare", str(out), str(trees / "worse"), "--isolated")
+    assert proc.returncode == 1 and "worse (CMP001)" in proc.stdout, proc.stdout + proc.stderr
+
+
 # -- the bundled trainer: seeds vs seeds, and a worse config ------------------------------------------
 
 

@@ -20,6 +20,8 @@ class Context:
     #: `progress(done, total)` for a reporter that takes long enough to show it (html); the CLI
     #: passes a transient bar on a terminal, None otherwise.
     progress: Callable[[int, int], None] | None = None
+    #: `--with-curves`: machine formats that can carry the curves (json) do.
+    with_curves: bool = False
 
 
 class Reporter:

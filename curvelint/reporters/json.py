@@ -41,4 +41,10 @@ class JsonReporter(Reporter):
 
     def render(self, report: Report, ctx: Context) -> str:
         # allow_nan=False: evidence is made JSON-safe by the rules; anything else is a bug to see
-        return json.dumps(report_dict(report), indent=2, ensure_ascii=False, allow_nan=False) + "\n"
+        if ctx.with_curves:
+            from curvelint.report_curves import report_dict_with_curves
+
+            doc = report_dict_with_curves(report)
+        else:
+            doc = report_dict(report)
+        return json.dumps(doc, indent=2, ensure_ascii=False, allow_nan=False) + "\n"
