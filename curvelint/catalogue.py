@@ -114,6 +114,8 @@ def describe(rule: type[Rule], owner_label: str | None = None, measured: Measure
     lines = [f"# {rule.code} {rule.slug}", "",
              f"Default severity: {rule.severity.value}" + (f" · from plugin {owner_label}" if owner_label else ""),
              f"Summary: {rule.summary}"]
+    if hasattr(rule, "effect"):  # a comparison rule (curvelint.compare.CompareRule)
+        lines.append(f"Compares BASE and HEAD (`curvelint compare`); moves the verdict to: {rule.effect or 'nothing'}")
     if rule.needs:
         lines.append(f"Needs: {', '.join(rule.needs)}")
     if getattr(rule, "explains", ()):
@@ -128,7 +130,7 @@ def describe(rule: type[Rule], owner_label: str | None = None, measured: Measure
     return "\n".join(lines)
 
 
-def _cell(text: str) -> str:
+def cell(text: str) -> str:
     """Text safe inside a markdown table cell."""
     return " ".join(str(text).split()).replace("|", "\\|")
 
@@ -176,7 +178,7 @@ def render(rules: Iterable[type[Rule]], measured: Measured | None) -> str:
     for rule in rules:
         p, r = _short(rule.slug, measured)
         out.append(f"| [{rule.code}](#{_anchor(rule)}) | {rule.slug} | {rule.severity.value} | "
-                   f"{_cell(rule.summary)} | {p} | {r} |")
+                   f"{cell(rule.summary)} | {p} | {r} |")
     for rule in rules:
         out += ["", f"## {rule.code} {rule.slug}", "",
                 f"**{rule.summary}**", "",
@@ -186,12 +188,20 @@ def render(rules: Iterable[type[Rule]], measured: Measured | None) -> str:
         if getattr(rule, "explains", ()):
             out.insert(len(out) - 1, "- Explains (their findings fold into this one's): "
                        + ", ".join(f"`{x}`" for x in rule.explains))
-        if rule.options:
-            out += ["", "| option | default | meaning |", "|---|---|---|"]
-            out += [f"| `{key}` | `{default}` | {_cell(help_)} |" for key, default, help_ in option_rows(rule)]
-        for title, body in sections(rule):
-            out += ["", f"### {title}", "", body]
+        out += rule_body(rule, "###")
     return "\n".join(out) + "\n"
+
+
+def rule_body(rule: type[Rule], heading: str) -> list[str]:
+    """A rule's option table and doc sections (under `heading`-level titles) as markdown lines;
+    the lint-rule catalogue and the comparison-rule page both end each rule with them."""
+    out: list[str] = []
+    if rule.options:
+        out += ["", "| option | default | meaning |", "|---|---|---|"]
+        out += [f"| `{key}` | `{default}` | {cell(help_)} |" for key, default, help_ in option_rows(rule)]
+    for title, body in sections(rule):
+        out += ["", f"{heading} {title}", "", body]
+    return out
 
 
 def main(argv: Sequence[str] | None = None) -> int:

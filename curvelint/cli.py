@@ -27,7 +27,7 @@ EXIT_OK, EXIT_FINDINGS, EXIT_ERROR = 0, 1, 2
 COMMANDS = {
     "check": ("[PATH ...]", "lint every run under the paths (default: .); the default command: "
                             "`curvelint PATH` is `curvelint check PATH`"),
-    "rule": ("CODE|SLUG", "a rule's documentation and options (--all: every rule)"),
+    "rule": ("CODE|SLUG", "a lint or comparison rule's documentation and options (--all: every rule)"),
     "rules": ("", "every rule: code, slug, severity, summary"),
     "plugins": ("", "loaded plugins and what they provide"),
     "train": ("SCENARIO", "train the reference runs (needs the [train] extra)"),
@@ -113,6 +113,16 @@ def _check_parser(prog: str = "curvelint") -> argparse.ArgumentParser:
     ex = p.add_argument_group("exit status")
     ex.add_argument("--fail-on", choices=("error", "warning", "info", "never"), help="lowest severity that makes the exit status 1 (default: error)")
     ex.add_argument("--exit-zero", action="store_true", help="exit 0 even with findings (2 still means an error)")
+    base = p.add_argument_group("baseline of known findings (adopting curvelint on old logs)")
+    which = base.add_mutually_exclusive_group()
+    which.add_argument("--baseline", metavar="FILE",
+                       help="hide the findings recorded in FILE (counts per run and rule) and fail only on new ones; "
+                            "the summary says how many were hidden and which entries no longer occur "
+                            "(config key: baseline)")
+    which.add_argument("--no-baseline", action="store_true", help="ignore the configured baseline: show every finding")
+    base.add_argument("--write-baseline", metavar="FILE",
+                      help="record every current finding (all severities) in FILE, print nothing else, exit 0; "
+                           "run ids are relative to the linted paths, so lint the same paths with --baseline")
     return p
 
 
@@ -354,19 +364,20 @@ def _load_rules():
 
 
 def _rule(argv: list[str]) -> int:
-    p = argparse.ArgumentParser(prog="curvelint rule", description="Show a rule's documentation.")
+    p = argparse.ArgumentParser(prog="curvelint rule", description="Show a lint or comparison rule's documentation.")
     p.add_argument("name", nargs="?", metavar="CODE|SLUG")
-    p.add_argument("--all", action="store_true", help="every rule, one after another")
+    p.add_argument("--all", action="store_true", help="every rule, one after another (lint rules, then comparison rules)")
     args = p.parse_args(argv)
     if not args.name and not args.all:
         p.error("give a rule code or slug, or --all")
     host = _load_rules()
     if args.all:
-        rules = [host.rules[c] for c in sorted(host.rules)]
+        rules = [host.rules[c] for c in sorted(host.rules)] + [host.compare_rules[c] for c in sorted(host.compare_rules)]
     else:
         rule = host.rule_by_name(args.name)
         if rule is None:
-            return _error(_no_such_rule(args.name, {c: r.slug for c, r in host.rules.items()}))
+            every = {**host.rules, **host.compare_rules}
+            return _error(_no_such_rule(args.name, {c: r.slug for c, r in every.items()}))
         rules = [rule]
     print("\n\n".join(describe_rule(r, host) for r in rules))
     return EXIT_OK

@@ -10,7 +10,7 @@ import argparse
 import sys
 from typing import Iterable, Sequence
 
-from curvelint.catalogue import _cell, option_rows, sections
+from curvelint.catalogue import cell, rule_body
 from curvelint.compare import CompareRule
 
 REGENERATE = "python3 -m curvelint.compare_docs -o docs/compare.md"
@@ -87,15 +87,11 @@ Set on the command line as `--option CMP001.k_seed=4`, or in the config under
 def render(rules: Iterable[type[CompareRule]]) -> str:
     rules = list(rules)
     out = [INTRO.rstrip("\n")]
-    out += [f"| {r.code} | {r.slug} | {r.severity.value} | {r.effect or '-'} | {_cell(r.summary)} |" for r in rules]
+    out += [f"| {r.code} | {r.slug} | {r.severity.value} | {r.effect or '-'} | {cell(r.summary)} |" for r in rules]
     for rule in rules:
         out += ["", f"### {rule.code} {rule.slug}", "", f"**{rule.summary}**", "",
                 f"- Default severity: `{rule.severity.value}`; moves the verdict to: {rule.effect or 'nothing'}"]
-        if rule.options:
-            out += ["", "| option | default | meaning |", "|---|---|---|"]
-            out += [f"| `{key}` | `{default}` | {_cell(help_)} |" for key, default, help_ in option_rows(rule)]
-        for title, body in sections(rule):
-            out += ["", f"#### {title}", "", body]
+        out += rule_body(rule, "####")
     return "\n".join(out) + "\n"
 
 

@@ -209,10 +209,12 @@ class PluginHost:
         return None if plugin is None else self.plugins[plugin]
 
     def rule_by_name(self, name: str) -> type[Rule] | None:
-        """Find a rule by code or slug, in any case."""
-        rule = self.rules.get(name.upper())
+        """Find a lint or comparison rule by code or slug, in any case (codes and slugs are
+        one namespace, so at most one matches)."""
+        every = {**self.rules, **self.compare_rules}
+        rule = every.get(name.upper())
         if rule is None and name.lower() in self._slugs:
-            rule = next((r for r in self.rules.values() if r.slug == name.lower()), None)
+            rule = next((r for r in every.values() if r.slug == name.lower()), None)
         return rule
 
     def _error(self, plugin: str, message: str) -> None:

@@ -459,3 +459,16 @@ def test_rule_lookup_ignores_case_and_compare_is_a_command():
     assert proc.returncode == 0 and proc.stdout.startswith("# GEN001 overfitting"), proc.stderr
     proc = run_cli("--help")
     assert "compare" in proc.stdout
+
+
+def test_rule_finds_comparison_rules_by_code_and_slug():
+    proc = run_cli("rule", "CMP001")
+    assert proc.returncode == 0 and proc.stdout.startswith("# CMP001 best-worse"), proc.stderr
+    assert "moves the verdict to: worse" in proc.stdout and "## What it detects" in proc.stdout
+    assert "Accuracy:" not in proc.stdout  # comparison rules are not measured on the lint corpus
+    assert run_cli("rule", "pathology-fixed").stdout.startswith("# CMP004 pathology-fixed")
+    proc = run_cli("rule", "best-wrose")
+    assert proc.returncode == 2 and "best-worse" in proc.stderr
+    headers = [line for line in run_cli("rule", "--all").stdout.splitlines() if line.startswith("# ")]
+    assert headers[-6:] == ["# CMP001 best-worse", "# CMP002 slower-to-best", "# CMP003 new-pathology",
+                            "# CMP004 pathology-fixed", "# CMP005 slower-epochs", "# CMP006 best-better"]
