@@ -235,9 +235,29 @@ def _check(argv: list[str], prog: str = "curvelint") -> int:
         return _error(f"unknown {where} {fmt!r}{did_you_mean(fmt, known)} "
                       f"(available: {', '.join(sorted(known))})")
 
+    baseline = None
+    baseline_path = None if args.no_baseline else args.baseline or config.baseline
+    if baseline_path and not args.write_baseline:  # a bad baseline fails before the linting, not after
+        from curvelint.baseline import load as load_baseline
+
+        try:
+            baseline = load_baseline(baseline_path)
+        except ConfigError as exc:
+            return _error(str(exc))
+
     with _progress_bar(enabled=not args.quiet) as progress:
         report = linter.lint_paths(args.paths, progress, jobs=None if args.jobs is None else max(1, args.jobs))
     linter.require_logs(report, args.paths)
+    if args.write_baseline:
+        return _write_baseline(report, args.write_baseline, args.quiet)
+    known = None
+    if baseline is not None:  # from here on the report holds the new findings only: shown, plotted, exit status
+        from curvelint.baseline import apply as apply_baseline
+        from curvelint.reporters.base import display_path
+
+        report, known = apply_baseline(report, baseline, display_path(baseline.path))
+        if known.mismatch() and not args.quiet:
+            print(f"curvelint: warning: {known.mismatch()}", file=sys.stderr)
 
     stream = sys.stdout
     min_severity = args.min_severity or config.min_severity
@@ -255,7 +275,8 @@ def _check(argv: list[str], prog: str = "curvelint") -> int:
             ctx = TerminalContext(color=False if args.output else _use_color(args.color, stream),
                                   statistics=args.statistics, rules=linter.host.rules, progress=rendering,
                                   with_curves=args.with_curves,
-                                  width=width, quiet=args.quiet > 0, min_severity=min_severity, hidden=hidden)
+                                  width=width, quiet=args.quiet > 0, min_severity=min_severity, hidden=hidden,
+                                  baseline=known)
             text = "" if stderr_only and not shown.runs else reporter.render(shown, ctx)
         if args.plot:
             _write_plots(report, args.plot)
@@ -285,6 +306,28 @@ def _check(argv: list[str], prog: str = "curvelint") -> int:
         return EXIT_OK
     worst = report.worst()
     return EXIT_FINDINGS if worst is not None and worst.rank >= Severity(fail_on).rank else EXIT_OK
+
+
+def _write_baseline(report, path: str, quiet: int) -> int:
+    """`--write-baseline`: record every finding and say how many on stderr. Nothing is written
+    when a path could not be linted: that baseline would lack the runs under it."""
+    from curvelint.baseline import write
+    from curvelint.config import ConfigError
+    from curvelint.model import plural
+
+    fatal = [e for e in report.errors if e.fatal]
+    for e in report.errors:
+        if quiet < 2 or e.fatal:
+            print(f"curvelint: {'error' if e.fatal else 'warning'}: {_error_text(e)}", file=sys.stderr)
+    if fatal:
+        return _error(f"baseline {path} not written: {plural(len(fatal), 'error')} above")
+    try:
+        findings, runs = write(report, path)
+    except ConfigError as exc:
+        return _error(str(exc))
+    if quiet < 2:
+        print(f"wrote {plural(findings, 'finding')} in {plural(runs, 'run')} to {path}", file=sys.stderr)
+    return EXIT_OK
 
 
 #: Formats for a person at a terminal: a fatal error goes to stderr only, not into the report too.

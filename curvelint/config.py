@@ -58,6 +58,9 @@ class Config:
     #: `[tool.curvelint.series]`: a logged name -> the canonical key rules read it as
     #: (`"my_weird_metric" = "val/loss"`), for names curvelint cannot guess.
     series: dict[str, str] = field(default_factory=dict)
+    #: The baseline of known findings (`curvelint.baseline`), resolved against the config
+    #: file's directory, so the same file is found from any working directory.
+    baseline: str | None = None
 
     def monitor_for(self, paths: Iterable[str]) -> Monitor | None:
         """The monitor of a run whose id/sources are `paths`: the last matching per-path one,
@@ -82,7 +85,8 @@ MODES = ("auto", "min", "max")
 SPLITS = ("train", "val", "test")
 _SERIES_KEY = re.compile(r"^(train|val|test)/([a-z0-9][a-z0-9_]*)(@batch)?$")
 _TOP_KEYS = {"select", "extend-select", "ignore", "per-path-ignores", "exclude", "fail-on", "format", "output-format",
-             "min-severity", "rules", "plugins", "monitor", "mode", "per-path-monitor", "series", "allow-empty"}
+             "min-severity", "rules", "plugins", "monitor", "mode", "per-path-monitor", "series", "allow-empty",
+             "baseline"}
 _PLUGIN_KEYS = {"allow", "deny"}
 
 
@@ -192,6 +196,15 @@ def _series(value: Any, where: str) -> dict[str, str]:
     return out
 
 
+def _beside(config_path: str, value: str) -> str:
+    """`value` relative to the directory of the config file (as is for an absolute path, or
+    when the config is not a file)."""
+    value = os.path.expanduser(value)
+    if os.path.isabs(value) or not os.path.isfile(config_path):
+        return value
+    return os.path.join(os.path.dirname(config_path), value)
+
+
 def parse_config(table: Mapping[str, Any], path: str = "<config>") -> Config:
     cfg = Config(path=path)
     if "mode" in table and "monitor" not in table:
@@ -251,6 +264,10 @@ def parse_config(table: Mapping[str, Any], path: str = "<config>") -> Config:
                 cfg.per_path_monitor[str(glob)] = _monitor(sub.get("monitor"), sub.get("mode", "auto"), f"{where}.{glob}")
         elif key == "series":
             cfg.series = _series(value, where)
+        elif key == "baseline":
+            if not isinstance(value, str) or not value.strip():
+                raise ConfigError(f"{where}: expected the path of a baseline file, e.g. \"curvelint-baseline.json\"")
+            cfg.baseline = _beside(path, value.strip())
         elif key == "plugins":
             if not isinstance(value, dict):
                 raise ConfigError(f"{where}: expected a table with allow/deny")

@@ -5,9 +5,12 @@ from __future__ import annotations
 
 import os
 from dataclasses import dataclass, field
-from typing import Any, Callable, ClassVar, Iterable, Mapping, Sequence
+from typing import TYPE_CHECKING, Any, Callable, ClassVar, Iterable, Mapping, Sequence
 
 from curvelint.model import Finding, Report, Run, Severity, plural
+
+if TYPE_CHECKING:
+    from curvelint.baseline import BaselineResult
 
 
 @dataclass
@@ -22,6 +25,10 @@ class Context:
     progress: Callable[[int, int], None] | None = None
     #: `--with-curves`: machine formats that can carry the curves (json) do.
     with_curves: bool = False
+    #: `--baseline`: how many known findings it hid (they are not in the report) and which of
+    #: its entries no longer occur; None without a baseline.
+    baseline: BaselineResult | None = None
+
 
 
 class Reporter:

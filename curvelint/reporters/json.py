@@ -1,4 +1,8 @@
-"""`--format json`: the versioned, public machine-readable contract (see DESIGN.md)."""
+"""`--format json`: the versioned, public machine-readable contract (see DESIGN.md).
+
+Linted with a baseline (`--baseline`), the report has one more top-level key, `baseline`:
+`{"path", "hidden", "stale": [{"run", "code", "recorded", "found"}]}`; `findings` and `summary`
+then hold the new findings only. Without one the key is absent, so version 1 readers see no change."""
 
 from __future__ import annotations
 
@@ -47,4 +51,6 @@ class JsonReporter(Reporter):
             doc = report_dict_with_curves(report)
         else:
             doc = report_dict(report)
+        if ctx.baseline is not None:  # optional, so a report without a baseline keeps its keys
+            doc["baseline"] = ctx.baseline.to_dict()
         return json.dumps(doc, indent=2, ensure_ascii=False, allow_nan=False) + "\n"

@@ -81,12 +81,14 @@ class MarkdownReporter(Reporter):
     description = "pull-request comment / job summary: verdict, a table of the worst runs, detail collapsed"
 
     def render(self, report: Report, ctx: Context) -> str:
-        return render_markdown(report, MAX_CHARS, rules=ctx.rules)
+        return render_markdown(report, MAX_CHARS, rules=ctx.rules, baseline=ctx.baseline)
 
 
-def render_markdown(report: Report, limit: int = MAX_CHARS, rules: Mapping | None = None) -> str:
+def render_markdown(report: Report, limit: int = MAX_CHARS, rules: Mapping | None = None, baseline=None) -> str:
     """The comment body, never longer than `limit`. `rules` (code → rule class) words each
-    remediation once per rule for every framework; without them a finding's own text is used."""
+    remediation once per rule for every framework; without them a finding's own text is used.
+    With a `baseline` (`BaselineResult`) the verdict counts only new findings and a line under
+    it says how many known ones were hidden."""
     rows = overview(report)
     flagged = [r for r in rows if r.severity is not None and r.severity.rank > Severity.INFO.rank]
     fatal = [e for e in report.errors if e.fatal]
@@ -111,7 +113,7 @@ def render_markdown(report: Report, limit: int = MAX_CHARS, rules: Mapping | Non
     fixes = _fixes(rows, rules or {})
     sections["fixes"] = _Section(fixes, "rule", "the remediations of {}",
                                  summary=f"🛠️ How to fix ({plural(len(fixes), 'rule')})")
-    verdict = _verdict(report, len(flagged), len(fatal))
+    verdict = _verdict(report, len(flagged), len(fatal)) + (_baseline_note(baseline) if baseline else "")
     keep = {name: len(s.items) for name, s in sections.items()}
     body = _assemble(verdict, sections, keep, limit)
     for name in _DROP_ORDER:
@@ -161,6 +163,21 @@ def _verdict(report: Report, flagged: int, fatal: int) -> str:
             else HEALTHY)
     info = f" ({plural(counts['info'], 'info')})" if counts["info"] else ""
     return f"{icon} **curvelint: {'; '.join(claims)}**{info}"
+
+
+def _baseline_note(b) -> str:
+    """The line under the verdict: known findings hidden, and the baseline entries that no longer occur."""
+    from curvelint.baseline import STALE_SHOWN
+
+    text = f"{plural(b.hidden, 'known finding')} hidden by the baseline {code(b.path)}"
+    if b.stale:
+        n = len(b.stale)
+        listed = ", ".join(f"{code(s.code)} in {md(s.run)} ({s.recorded} recorded, {s.found} now)"
+                           for s in b.stale[:STALE_SHOWN])
+        more = f" and {n - STALE_SHOWN:,} more" if n > STALE_SHOWN else ""
+        entries = "1 entry of it no longer occurs" if n == 1 else f"{n:,} entries of it no longer occur"
+        text += f"; {entries}: {listed}{more}"
+    return f"\n\n_{text}._"
 
 
 def _shorten(text: str, limit: int = CELL_CHARS) -> str:

@@ -153,7 +153,8 @@ def error_lines(errors: list[LintError], width: int) -> list[Line]:
 
 
 def summary_lines(report: Report, ctx: TerminalContext) -> list[Line]:
-    """The closing `Found ...` / `All checks passed ...` line, saying what `--min-severity` hid."""
+    """The closing `Found ...` / `All checks passed ...` line, saying what `--min-severity` hid,
+    and with a baseline a line saying how many known findings it hid and which entries are stale."""
     counts = report.counts()
     hidden = {sev: n for sev, n in ctx.hidden.items() if n}
     hid = ""
@@ -173,9 +174,14 @@ def summary_lines(report: Report, ctx: TerminalContext) -> list[Line]:
         line = [(f"Found {found}{hid}.", "bold")]
     elif hidden:
         line = [(f"No findings at {ctx.min_severity} or above: {plural(len(report.runs), 'run')} linted{hid}.", "bold")]
+    elif ctx.baseline is not None and ctx.baseline.hidden:
+        line = [(f"No new findings: {plural(len(report.runs), 'run')} linted.", "bold green")]
     else:
         line = [(f"All checks passed: {plural(len(report.runs), 'run')} linted, no findings.", "bold green")]
-    return wrap(line, ctx.width, 2)
+    lines = wrap(line, ctx.width, 2)
+    if ctx.baseline is not None:  # the known findings were taken out before any of the above
+        lines += wrap([(f"{ctx.baseline.summary(space=NBSP)}.", "")], ctx.width, 2)
+    return lines
 
 
 def wrap(segments: Line, width: int, indent: int) -> list[Line]:
