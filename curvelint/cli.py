@@ -33,12 +33,14 @@ COMMANDS = {
     "train": ("SCENARIO", "train the reference runs (needs the [train] extra)"),
     "comment": ("[PATH ...]", "create or update the pull-request comment"),
     "compare": ("BASE... HEAD", "did a training change make the runs worse, or just different? (seeds as several BASE)"),
+    "download-artifact": ("NAME", "fetch the base branch's newest workflow artifact NAME (the BASE of compare in CI)"),
 }
 SUBCOMMANDS = tuple(COMMANDS)
 #: How to run each command when its name alone is ambiguous with a path here.
 _COMMAND_SPELLING = {"rule": "curvelint rule --all", "rules": "curvelint rules --format text",
                      "plugins": "curvelint plugins --format text", "train": "curvelint train --list",
-                     "comment": "curvelint comment .", "compare": "curvelint compare BASE HEAD"}
+                     "comment": "curvelint comment .", "compare": "curvelint compare BASE HEAD",
+                     "download-artifact": "curvelint download-artifact NAME --branch main"}
 #: Width of the generated `--help` tables (argparse itself wraps at the terminal's).
 _HELP_WIDTH = min(100, shutil.get_terminal_size().columns - 2)
 
@@ -71,6 +73,14 @@ def _epilog() -> str:
         "exit status: 0 clean, 1 findings at or above --fail-on, 2 usage, config or I/O error (a missing\n"
         "path, no training log under the paths: set allow-empty = true in the config to exit 0 then).",
     ])
+
+
+def _positive(text: str) -> int:
+    """An argparse type: an integer above 0."""
+    value = int(text)
+    if value <= 0:
+        raise argparse.ArgumentTypeError(f"expected a number above 0, got {text}")
+    return value
 
 
 def _csv_list(values: list[str] | None) -> list[str] | None:
@@ -106,6 +116,8 @@ def _check_parser(prog: str = "curvelint") -> argparse.ArgumentParser:
     out.add_argument("--with-curves", action="store_true",
                      help="json: put every run's curves in the report, so `curvelint compare` can take it as BASE")
     out.add_argument("--plot", metavar="DIR", help="also write one PNG per run into DIR (needs the [plots] extra)")
+    out.add_argument("--max-chars", type=_positive, metavar="N",
+                     help="markdown: at most N characters, detail dropped first (default: 65,536, GitHub's comment limit)")
     p.add_argument("-j", "--jobs", type=int, default=None, metavar="N",
                    help="lint log directories in N processes (default: one per CPU once the logs add up to 8 MB); "
                         "output is the same as with 1")
@@ -184,6 +196,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             return _comment(argv)
         if command == "plugins":
             return _plugins(argv)
+        if command == "download-artifact":
+            return _download_artifact(argv)
         if command == "compare":
             from curvelint.compare_cli import main as compare_main
 
@@ -234,7 +248,6 @@ def _check(argv: list[str], prog: str = "curvelint") -> int:
         where = "--output-format" if args.format else f"{config.path}: format"
         return _error(f"unknown {where} {fmt!r}{did_you_mean(fmt, known)} "
                       f"(available: {', '.join(sorted(known))})")
-
     baseline = None
     baseline_path = None if args.no_baseline else args.baseline or config.baseline
     if baseline_path and not args.write_baseline:  # a bad baseline fails before the linting, not after
@@ -274,7 +287,7 @@ def _check(argv: list[str], prog: str = "curvelint") -> int:
         with _progress_bar("rendering", "runs", min_total=2, enabled=fmt == "html" and not args.quiet) as rendering:
             ctx = TerminalContext(color=False if args.output else _use_color(args.color, stream),
                                   statistics=args.statistics, rules=linter.host.rules, progress=rendering,
-                                  with_curves=args.with_curves,
+                                  with_curves=args.with_curves, max_chars=args.max_chars,
                                   width=width, quiet=args.quiet > 0, min_severity=min_severity, hidden=hidden,
                                   baseline=known)
             text = "" if stderr_only and not shown.runs else reporter.render(shown, ctx)
@@ -567,10 +580,11 @@ def _comment(argv: list[str]) -> int:
     p.add_argument("--pr", type=int, metavar="N", help="default: from the GitHub Actions event")
     p.add_argument("--api-url", metavar="URL", help="default: GITHUB_API_URL or https://api.github.com")
     p.add_argument("--token-env", default="GITHUB_TOKEN", metavar="NAME", help="environment variable holding the token")
+    p.add_argument("--baseline", metavar="FILE", help="hide the known findings recorded in FILE (default: the config's baseline)")
     _add_lint_options(p)
     args = p.parse_args(argv)
     from curvelint.config import ConfigError
-    from curvelint.github import CommentError, GithubClient, target_from_env
+    from curvelint.github import GithubClient, GithubError, target_from_env
 
     try:
         target = target_from_env(args.repo, args.pr, args.api_url, args.token_env)
@@ -580,16 +594,62 @@ def _comment(argv: list[str]) -> int:
         else:
             from curvelint.reporters.markdown import render_markdown
 
-            _, linter = _linter(args)
+            config, linter = _linter(args)
+            baseline_path = args.baseline or config.baseline
+            baseline = None
+            if baseline_path:
+                from curvelint.baseline import load as load_baseline
+
+                baseline = load_baseline(baseline_path)
             report = linter.require_logs(linter.lint_paths(args.paths), args.paths)
             fatal = [e for e in report.errors if e.fatal]
             if fatal and not report.runs:  # no comment about logs that are not there
                 return _error("\n".join(_error_text(e) for e in fatal))
-            body = render_markdown(report, rules=linter.host.rules)
+            known = None
+            if baseline is not None:
+                from curvelint.baseline import apply as apply_baseline
+                from curvelint.reporters.base import display_path
+
+                report, known = apply_baseline(report, baseline, display_path(baseline.path))
+            body = render_markdown(report, rules=linter.host.rules, baseline=known)
         action, url = GithubClient(target).upsert(body)
-    except (CommentError, ConfigError) as exc:
+    except (GithubError, ConfigError) as exc:
         return _error(str(exc))
     except OSError as exc:
         return _error(f"cannot read {args.body_file}: {exc.strerror}")
     print(f"{action} comment on {target.repo}#{target.pr}" + (f": {url}" if url else ""))
+    return EXIT_OK
+
+
+def _download_artifact(argv: list[str]) -> int:
+    p = argparse.ArgumentParser(
+        prog="curvelint download-artifact",
+        description="Download and unzip the newest unexpired workflow artifact NAME uploaded by a run on a branch "
+                    "(the base branch's curves, to compare a pull request's runs with). Prints the directory.",
+        epilog="The token (GITHUB_TOKEN by default) needs `actions: read`; it is not sent to the storage host the "
+               "API redirects the download to.")
+    p.add_argument("name", metavar="NAME", help="the artifact's name, as given to actions/upload-artifact")
+    p.add_argument("--branch", help="the branch whose runs uploaded it (default: GITHUB_BASE_REF, the PR's base)")
+    p.add_argument("--dir", metavar="DIR", help="unzip into DIR (default: ./NAME)")
+    p.add_argument("--repo", metavar="OWNER/NAME", help="default: GITHUB_REPOSITORY")
+    p.add_argument("--api-url", metavar="URL", help="default: GITHUB_API_URL or https://api.github.com")
+    p.add_argument("--token-env", default="GITHUB_TOKEN", metavar="NAME", help="environment variable holding the token")
+    args = p.parse_args(argv)
+    from curvelint.github import ArtifactClient, GithubError, target_from_env
+
+    branch = args.branch or os.environ.get("GITHUB_BASE_REF")
+    if not branch:
+        return _error("no branch: pass --branch (GITHUB_BASE_REF is set only on pull_request events)")
+    dest = args.dir or args.name
+    try:
+        client = ArtifactClient(target_from_env(args.repo, None, args.api_url, args.token_env, need_pr=False))
+        artifact = client.latest(args.name, branch)
+        files = client.download(artifact, dest)
+    except GithubError as exc:
+        return _error(str(exc))
+    except OSError as exc:
+        return _error(f"cannot write {dest}: {exc.strerror}")
+    print(f"curvelint: artifact {artifact.name!r} of {branch} (run {artifact.run_id}, {artifact.created_at}): "
+          f"{len(files)} file{'s' if len(files) != 1 else ''} into {dest}", file=sys.stderr)
+    print(dest)
     return EXIT_OK

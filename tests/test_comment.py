@@ -172,3 +172,16 @@ def test_unreachable_api_does_not_leak_the_token(logs):
                    env={"GITHUB_TOKEN": TOKEN, "GITHUB_REPOSITORY": "octo/repo"})
     assert proc.returncode == 2 and "cannot reach" in proc.stderr
     assert_no_token(proc)
+
+
+def test_the_comment_hides_the_baseline_of_the_config(logs, tmp_path):
+    write_csvlogger(tmp_path / "runs" / "b" / "training.log", OVERFIT)
+    assert run_cli("check", str(logs), "--isolated", "--write-baseline", str(tmp_path / "known.json")).returncode == 0
+    write_csvlogger(tmp_path / "runs" / "c" / "training.log", OVERFIT)  # new since the baseline
+    (tmp_path / "curvelint.toml").write_text('baseline = "known.json"\n')
+    with FakeGithub([]) as gh:
+        proc = comment(gh, str(logs), "--pr", "7", "--config", str(tmp_path / "curvelint.toml"))
+    assert proc.returncode == 0, proc.stderr
+    body = gh.comments[0]["body"]
+    assert "in 1 of 3 runs" in body.splitlines()[1]  # only c's findings are new
+    assert "4 known findings hidden by the baseline" in body and "| c |" in body and "| a |" not in body

@@ -359,3 +359,15 @@ def test_prose_escaping_keeps_code_and_neutralises_the_rest():
     root = dom("| a |\n|---|\n| " + markdown_prose("use `a|b` and `<img src=x>`") + " |\n")
     cell = table_rows(root)[1][0]
     assert [c.text for c in cell.find_all("code")] == ["a|b", "<img src=x>"]
+
+
+def test_max_chars_on_the_command_line_caps_the_body(tmp_path):
+    from conftest import REPO, run_cli
+
+    fixtures = str(REPO / "fixtures")
+    full = run_cli("check", fixtures, "--isolated", "--format", "markdown", "--exit-zero")
+    capped = run_cli("check", fixtures, "--isolated", "--format", "markdown", "--exit-zero", "--max-chars", "3000")
+    assert capped.returncode == 0, capped.stderr
+    assert len(full.stdout) > 3000 >= len(capped.stdout)
+    assert capped.stdout.splitlines()[:2] == full.stdout.splitlines()[:2]  # marker and verdict kept
+    assert run_cli("check", fixtures, "--format", "markdown", "--max-chars", "0").returncode == 2

@@ -157,7 +157,7 @@ def test_help_lists_every_command_and_every_registered_format(command):
     from curvelint.plugins import PluginHost
 
     out = run_cli(*command, "--help").stdout
-    listed = {m.group(1) for m in re.finditer(r"^  ([a-z]+)\b", out[out.index("commands:"):], re.M)}
+    listed = {m.group(1) for m in re.finditer(r"^  ([a-z-]+)\b", out[out.index("commands:"):], re.M)}
     assert set(SUBCOMMANDS) <= listed
     formats = out[out.index("output formats"):]
     registered = {name for name, r in PluginHost.load().reporters.items() if r.description}

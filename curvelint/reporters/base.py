@@ -25,10 +25,12 @@ class Context:
     progress: Callable[[int, int], None] | None = None
     #: `--with-curves`: machine formats that can carry the curves (json) do.
     with_curves: bool = False
+    #: `--max-chars`: the longest markdown body (default: GitHub's comment limit), so another
+    #: section (a comparison) fits beside it in one comment.
+    max_chars: int | None = None
     #: `--baseline`: how many known findings it hid (they are not in the report) and which of
     #: its entries no longer occur; None without a baseline.
     baseline: BaselineResult | None = None
-
 
 
 class Reporter:

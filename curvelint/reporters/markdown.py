@@ -81,7 +81,7 @@ class MarkdownReporter(Reporter):
     description = "pull-request comment / job summary: verdict, a table of the worst runs, detail collapsed"
 
     def render(self, report: Report, ctx: Context) -> str:
-        return render_markdown(report, MAX_CHARS, rules=ctx.rules, baseline=ctx.baseline)
+        return render_markdown(report, ctx.max_chars or MAX_CHARS, rules=ctx.rules, baseline=ctx.baseline)
 
 
 def render_markdown(report: Report, limit: int = MAX_CHARS, rules: Mapping | None = None, baseline=None) -> str:
