@@ -25,6 +25,14 @@ TRAIN = "train"
 VAL = "val"
 TEST = "test"
 
+#: `Run.meta[IN_PROGRESS] = True` says the run is still training: its last epoch is the latest so
+#: far, not the end. Whoever lints a run mid-training sets it (`curvelint.live.LiveLinter`, the
+#: Keras and Hugging Face callbacks, `curvelint watch`); readers of finished logs never do. A rule
+#: whose verdict is about how a run ended (not converged when it stopped, epochs wasted after the
+#: best, stopped too early, too few epochs, no validation logged, a final plateau, nothing
+#: checked) returns nothing while it is set; the final lint, without it, judges the whole run.
+IN_PROGRESS = "in_progress"
+
 
 class Severity(str, enum.Enum):
     """How bad a finding is; `error` means the run's numbers cannot be trusted."""
@@ -207,6 +215,8 @@ class Run:
     #: What `Curve.step` counts: "epoch", or "step" (global optimizer step, HF Trainer logs).
     axis: str = "epoch"
     #: Facts the log states about the run (HF: best_metric, max_steps, num_train_epochs, ...).
+    #: `meta[IN_PROGRESS]` (`"in_progress"`) is True while the run is still training (the Keras
+    #: callback, `curvelint.live`, `curvelint watch`): see `IN_PROGRESS`.
     meta: dict = field(default_factory=dict)
     #: Set on a run that is one of several trainings found in one log (`<id>#2`): which one, and
     #: what was decided about the whole log. See `curvelint.attempts.split_attempts`.

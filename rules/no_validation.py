@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from curvelint.model import TRAIN, VAL, Run, Severity
+from curvelint.model import IN_PROGRESS, TRAIN, VAL, Run, Severity
 from curvelint.rule import Rule, Violation
 
 
@@ -28,6 +28,9 @@ class NoValidation(Rule):
 A run with epoch-level training series but no validation series at all (after reading
 `val_*` columns, `validation/` event directories and `test_*` names).
 
+Not judged while the run is still training (`Run.meta["in_progress"]`, set by the Keras
+callback; see docs/during-training.md): the final lint judges it.
+
 ## Why it matters
 Overfitting, generalization gaps, plateaus and leakage can only be seen against held-out data.
 Without it, the GEN and DAT rules cannot run and a model that memorised its training set looks
@@ -45,6 +48,8 @@ A run whose validation series sit in another file that was not linted with it (p
 """
 
     def check(self, run: Run, opts):
+        if run.meta.get(IN_PROGRESS):
+            return  # validation may not have run yet (`validation_freq`, an evaluation every N steps)
         # losses first, then by name: the same message whichever file format listed them
         train = sorted((c for c in run.select(split=TRAIN) if c.name != "learning_rate"),
                        key=lambda c: ("loss" not in c.name, c.name))

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from curvelint.model import Run, Severity
+from curvelint.model import IN_PROGRESS, Run, Severity
 from curvelint.rule import Option, Rule, Violation
 from curvelint.series import at, jsonable, logged_name, num, pct, points
 from curvelint.stats import stats
@@ -50,6 +50,9 @@ epoch is its best or within its noise of it. Measuring the drop against the impr
 means a loss with a high floor (a Dice or IoU loss near 0.9) that still moves is caught; the
 noise bar keeps a flat line drifting by a hair (a loss stuck at chance) out. Runs with fewer than `min_epochs` finite epochs are not judged.
 
+Not judged while the run is still training (`Run.meta["in_progress"]`, set by the Keras
+callback; see docs/during-training.md): the final lint judges it.
+
 ## Why it matters
 The model had not finished learning: more epochs would have given a better model, and
 comparisons between runs stopped at a fixed epoch count compare unfinished models.
@@ -73,6 +76,8 @@ large `epochs=` stops at the right time by itself (Lightning: `Trainer(max_epoch
 """
 
     def check(self, run: Run, opts):
+        if run.meta.get(IN_PROGRESS):
+            return  # still improving at the latest epoch is no verdict while training goes on
         st = stats(run)
         key = "val/loss" if run.has("val/loss") else "train/loss"
         p = st.profile(key)

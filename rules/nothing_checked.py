@@ -19,7 +19,7 @@ from __future__ import annotations
 import fnmatch
 from typing import Callable, Iterable
 
-from curvelint.model import Run, Severity
+from curvelint.model import IN_PROGRESS, Run, Severity
 from curvelint.rule import Rule, Violation
 
 #: Rules about the log (readable, long enough, restarted, validated, finite), not its curves.
@@ -102,6 +102,9 @@ the log itself (LOG001-LOG004, INT001, nan-loss) do not count as having checked 
 When the selection holds no curve rule at all (`--select LOG`), the whole built-in catalogue is
 asked instead. A run with no epoch-level series at all is left to LOG001 and LOG002.
 
+Not judged while the run is still training (`Run.meta["in_progress"]`, set by the Keras
+callback; see docs/during-training.md): the final lint judges it.
+
 ## Why it matters
 Every other rule stays silent on such a run, so it passes as if it were fine: a green result
 that means "not looked at", not "checked and fine".
@@ -121,6 +124,8 @@ monitored series; if it reads something else, the run is reported although that 
 """
 
     def check(self, run: Run, opts, rules: Iterable[type[Rule]] | None = None):
+        if run.meta.get(IN_PROGRESS):
+            return  # series can still appear (the first validation epoch, a metric logged later)
         logged = list(run.select())
         if not logged:
             return  # no epoch-level series at all: LOG001 or LOG002 says so

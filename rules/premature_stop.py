@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from curvelint.model import Run, Severity
+from curvelint.model import IN_PROGRESS, Run, Severity
 from curvelint.rule import Option, Rule, Violation
 from curvelint.series import at, early_stopping_advice, jsonable, logged_name, num, pct, points
 from curvelint.stats import stats
@@ -45,6 +45,9 @@ like, so without evidence that something stopped the run this is an `info`. It i
 when the run is known to have stopped before its plan: `planned_epochs` is set, or the log says
 how long the run was meant to be (Hugging Face's `num_train_epochs` in `trainer_state.json`).
 
+Not judged while the run is still training (`Run.meta["in_progress"]`, set by the Keras
+callback; see docs/during-training.md): the final lint judges it.
+
 ## Why it matters
 EarlyStopping reacted to noise: the epochs without improvement were a wobble in a curve that was
 still going down. The model would have improved with more patience.
@@ -62,6 +65,8 @@ without evidence of a stop); a run stopped by hand or by a time limit.
 """
 
     def check(self, run: Run, opts):
+        if run.meta.get(IN_PROGRESS):
+            return  # every epoch just after an improvement looks like a stop while training goes on
         val = stats(run).monitored()
         if val is None or val.n < opts.min_epochs or val.best_value <= 0:
             return

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from curvelint.model import Run, Severity
+from curvelint.model import IN_PROGRESS, Run, Severity
 from curvelint.rule import Option, Rule, Violation
 
 
@@ -19,6 +19,9 @@ class TooFewEpochs(Rule):
 A run whose longest epoch-level series has fewer than `min_epochs` points (default 3),
 including event files that hold no scalars at all.
 
+Not judged while the run is still training (`Run.meta["in_progress"]`, set by the Keras
+callback; see docs/during-training.md): the final lint judges it.
+
 ## Why it matters
 Overfitting, divergence and plateaus are trends; one or two points show no trend, so the other
 rules stay silent on such runs. This finding says why.
@@ -34,6 +37,8 @@ A log sampled sparsely on purpose (validation every 10th epoch) reads as short f
 """
 
     def check(self, run: Run, opts):
+        if run.meta.get(IN_PROGRESS):
+            return  # every run has few epochs at first
         if run.problems and not run.curves:
             return  # LOG001 already says why there is nothing
         epochs = run.epochs

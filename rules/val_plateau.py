@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from curvelint.model import Run, Severity
+from curvelint.model import IN_PROGRESS, Run, Severity
 from curvelint.rule import Option, Rule, Violation
 from curvelint.series import jsonable, logged_name, num, pct, points
 from curvelint.stats import stats
@@ -42,6 +42,9 @@ stays within `tolerance` of its median, while the training loss is still falling
 least `min_train_drop` over the window. (A clear rise is GEN001; a run that went on long after
 its best level is FIT001, which explains this finding.)
 
+Not judged while the run is still training (`Run.meta["in_progress"]`, set by the Keras
+callback; see docs/during-training.md): the final lint judges it.
+
 ## Why it matters
 Those epochs only fitted the training set tighter; the model did not get better on new data.
 They cost compute and push the model towards overfitting.
@@ -59,6 +62,8 @@ dominated by a few hard examples that no amount of training moves.
 """
 
     def check(self, run: Run, opts):
+        if run.meta.get(IN_PROGRESS):
+            return  # a plateau before EarlyStopping or a rate drop acts is the normal late phase of a run
         pair = stats(run).losses(opts.min_epochs)
         if pair is None:
             return

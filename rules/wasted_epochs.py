@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from curvelint.model import Run, Severity
+from curvelint.model import IN_PROGRESS, Run, Severity
 from curvelint.rule import Option, Rule, Violation
 from curvelint.series import at, early_stopping_advice, jsonable, kept_best, logged_name, num, pct, points
 from curvelint.stats import stats
@@ -39,6 +39,9 @@ metric whose name tells its direction) first came within `near_best` (2%) of its
 at an epoch after which more than `max_fraction_after` of the run (and at least
 `min_epochs_after` epochs) followed: the rest of the run bought at most 2%.
 
+Not judged while the run is still training (`Run.meta["in_progress"]`, set by the Keras
+callback; see docs/during-training.md): the final lint judges it.
+
 ## Why it matters
 Those epochs cost compute and, unless the best weights were checkpointed, the model saved at the
 end is not the best one the run had.
@@ -57,6 +60,8 @@ a validation loss that plateaus while the metric that matters still improves.
 """
 
     def check(self, run: Run, opts):
+        if run.meta.get(IN_PROGRESS):
+            return  # the share of the run after its best depends on where the run ends
         val = stats(run).monitored()
         if val is None or val.n < opts.min_epochs_after + 2 or val.best_value <= 0:
             return
