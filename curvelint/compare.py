@@ -40,6 +40,8 @@ from curvelint.series import at, jsonable, logged_name, num, pct
 from curvelint.stats import Profile, robust_noise, stats
 
 WORSE, BETTER, SAME, UNKNOWN = "worse", "better", "same", "unknown"
+#: Verdicts in the order a reviewer reads them: what got worse, what could not be judged, then the rest.
+WORST_FIRST = (WORSE, UNKNOWN, BETTER, SAME)
 #: How a verdict reads in a sentence.
 VERDICT_WORDS = {WORSE: "worse", BETTER: "better", SAME: "same within noise", UNKNOWN: "not comparable"}
 #: JSON output version of `compare --format json` (see `CompareReport.to_dict`).
@@ -492,27 +494,45 @@ class Comparer:
     def host(self) -> Any:
         return self.linter.host
 
-    def read(self, path: str) -> tuple[Side, list[LintError]]:
-        """Lint one path (a log tree, a URL, or a JSON report that carries its curves)."""
+    def read(self, path: str | Sequence[str]) -> tuple[Side, list[LintError]]:
+        """Lint one side: a log tree, a URL, or a JSON report that carries its curves; several
+        paths are linted together, as `curvelint check PATH...` lints them (so the run ids are
+        the ones a report written by that command holds)."""
+        from curvelint.model import Report
         from curvelint.report_curves import load_report_runs
 
-        try:
-            runs = load_report_runs(path)
-        except ValueError as exc:
-            return Side(path, [], {}), [LintError(path, str(exc))]
-        report = self.linter.lint_runs(runs) if runs is not None else self.linter.lint_paths([path])
+        paths = [path] if isinstance(path, str) else list(path)
+        label = ", ".join(paths)
+        saved: list[Run] = []
+        logs: list[str] = []
+        for p in paths:
+            try:
+                runs = load_report_runs(p)
+            except ValueError as exc:
+                return Side(label, [], {}), [LintError(p, str(exc))]
+            if runs is None:
+                logs.append(p)
+            else:
+                saved.extend(runs)
+        report = self.linter.lint_paths(logs) if logs else Report(errors=list(self.host.errors))
+        if saved:
+            extra = self.linter.lint_runs(saved)
+            report.runs.extend(extra.runs)
+            report.findings.extend(extra.findings)
         errors = [e for e in report.errors if e not in self.host.errors]
         if not report.runs and not any(e.fatal for e in errors):
-            errors.append(LintError(path, f"no training logs found under {path}"))
-        return Side(path, report.runs, report.by_run()), errors
+            errors.append(LintError(label, f"no training logs found under {label}"))
+        return Side(label, report.runs, report.by_run()), errors
 
-    def compare_paths(self, base: Sequence[str | os.PathLike], head: str | os.PathLike,
+    def compare_paths(self, base: Sequence[str | os.PathLike], head: str | os.PathLike | Sequence[str | os.PathLike],
                       pairs: Sequence[tuple[str, str]] = ()) -> CompareReport:
-        """Read every BASE path and HEAD, pair their runs and judge each pair."""
+        """Read every BASE path (each one baseline run of a group) and HEAD (one path, or
+        several linted together as one side), pair their runs and judge each pair."""
+        heads = [os.fspath(head)] if isinstance(head, (str, os.PathLike)) else [os.fspath(h) for h in head]
         report = CompareReport(errors=list(self.host.errors))
         sides = []
-        for path in [*base, head]:
-            side, errors = self.read(os.fspath(path))
+        for path in [*(os.fspath(b) for b in base), heads]:
+            side, errors = self.read(path)
             sides.append(side)
             report.errors.extend(errors)
         if any(e.fatal for e in report.errors):
@@ -526,7 +546,7 @@ class Comparer:
             report.pairs.append(self.judge(comparison))
         if not report.pairs:
             report.errors.append(LintError(
-                ", ".join(map(os.fspath, [*base, head])),
+                ", ".join([*map(os.fspath, base), *heads]),
                 "no run of HEAD pairs with a BASE run: run ids differ "
                 f"(BASE: {', '.join(report.unpaired_base) or 'none'}; HEAD: {', '.join(report.unpaired_head) or 'none'}); "
                 "name pairs with --pair BASE_RUN=HEAD_RUN"))
@@ -564,10 +584,11 @@ class Comparer:
         return PairResult(comparison, findings)
 
 
-def compare(base: str | os.PathLike | Sequence[str | os.PathLike], head: str | os.PathLike, *,
+def compare(base: str | os.PathLike | Sequence[str | os.PathLike], head: str | os.PathLike | Sequence[str | os.PathLike], *,
             pairs: Sequence[str | tuple[str, str]] = (), select: list[str] | None = None, ignore: Sequence[str] = (),
             options: Mapping[str, Mapping[str, Any]] | None = None, config: Any = None) -> CompareReport:
-    """The Python API of `curvelint compare`: BASE path(s) (several = seeds of one config) vs HEAD."""
+    """The Python API of `curvelint compare`: BASE path(s) (several = seeds of one config) vs HEAD
+    (one path, or several linted together as one side)."""
     bases = [base] if isinstance(base, (str, os.PathLike)) else list(base)
     explicit = [parse_pair(p) if isinstance(p, str) else tuple(p) for p in pairs]
     return Comparer.create(config, select, ignore, options).compare_paths(bases, head, explicit)  # type: ignore[arg-type]

@@ -2,12 +2,25 @@
 
     curvelint compare runs/main runs/pr               # one BASE, one HEAD
     curvelint compare seed0/ seed1/ seed2/ --head pr/  # three BASE seeds of one config
+    curvelint compare main.json --head a/ --head b/    # several HEAD paths, linted as one side
     curvelint compare main/ pr/ --pair baseline=wider  # pair runs whose ids differ
+    curvelint compare main/ pr/ --format markdown -o compare.md
 
-Exit codes: 0 when no pair's verdict is one `--fail-on` names, 1 when one is, 2 when the
-inputs cannot be read or nothing pairs. `--fail-on worse` (default) fails on `worse` and on
-pairs that could not be compared (no shared monitored series: a gate that measured nothing
-must not pass); `different` also on `better`; `never` only on errors.
+`--format` (alias `--output-format`) takes every format `curvelint check` has
+(`curvelint.compare_formats.FORMATS`); `-o FILE` writes there instead of stdout; `--max-chars`
+caps the markdown body.
+
+Exit codes: 0 when nothing `--fail-on` names is there, 1 when it is, 2 when the inputs cannot
+be read or nothing pairs. `--fail-on` takes a verdict or a severity:
+
+- `worse` (default) fails on a pair whose verdict is `worse` and on a pair that could not be
+  compared (no shared monitored series: a gate that measured nothing must not pass);
+- `different` also on `better`; `never` only on errors (exit 2);
+- `error`, `warning` or `info` fail when a compare finding at or above that severity exists,
+  as `curvelint check --fail-on` does with lint findings: CMP001 best-worse is a warning, so
+  `warning` fails on a worse best, `info` also on a better one (CMP006), and `error` only on a
+  rule set to error. These look at findings only: a pair that could not be compared has none
+  and passes them.
 """
 
 from __future__ import annotations
@@ -17,24 +30,44 @@ import json
 import sys
 from typing import Any
 
+from curvelint.compare import BETTER, UNKNOWN, WORSE, Comparer, CompareReport, parse_pair
+from curvelint.compare_formats import FORMATS, render
 from curvelint.config import ConfigError
-from curvelint.compare import BETTER, SAME, UNKNOWN, VERDICT_WORDS, WORSE, Comparer, CompareReport, parse_pair
+from curvelint.model import Severity
 
 FAIL_ON = {"worse": {WORSE, UNKNOWN}, "different": {WORSE, BETTER, UNKNOWN}, "never": set()}
+#: `--fail-on` thresholds on the findings' severity, mildest last (as `curvelint check` lists them).
+SEVERITIES = ("error", "warning", "info")
 
 
 def parser() -> argparse.ArgumentParser:
-    p = argparse.ArgumentParser(prog="curvelint compare", description=(
+    formats = "\n".join(f"  {name:<9} {text}" for name, text in FORMATS.items())
+    p = argparse.ArgumentParser(prog="curvelint compare", formatter_class=argparse.RawDescriptionHelpFormatter, description=(
         "Did a training change make the runs worse, or just different? Pairs BASE and HEAD runs by id and "
-        "judges each pair against the run-to-run noise (give several BASE paths: seeds of one config)."))
+        "judges each pair against the run-to-run noise (give several BASE paths: seeds of one config)."),
+        epilog=f"output formats:\n{formats}\n\nexit status: 0 when nothing --fail-on names is there, 1 when it is, "
+               "2 when an input cannot be read or nothing pairs.\n--fail-on worse (default): a worse pair or one that "
+               "could not be compared; different: also a better one;\nerror|warning|info: a compare finding at or "
+               "above that severity (a pair that could not be compared has none); never.")
     p.add_argument("paths", nargs="+", metavar="PATH", help="BASE... HEAD, or only BASE paths with --head; "
                    "log directories, URLs, or JSON reports that carry their curves")
-    p.add_argument("--head", help="the HEAD path (then every positional path is a BASE run)")
+    p.add_argument("--head", action="append", default=None, metavar="PATH",
+                   help="a HEAD path (repeatable: several are linted together as one side, as `curvelint check "
+                        "PATH...` lints them); then every positional path is a BASE run")
     p.add_argument("--pair", action="append", default=[], metavar="BASE_RUN=HEAD_RUN",
                    help="pair these run ids (repeatable); runs with equal ids pair by themselves")
-    p.add_argument("--format", choices=("text", "json"), default="text")
-    p.add_argument("--fail-on", choices=tuple(FAIL_ON), default="worse",
-                   help="verdicts that exit 1 (default worse: worse or not comparable)")
+    p.add_argument("--format", "--output-format", dest="format", choices=tuple(FORMATS), default="text",
+                   metavar="FORMAT", help="one of the output formats below (default: text)")
+    p.add_argument("-o", "--output", metavar="FILE", help="write the report to FILE instead of stdout")
+    p.add_argument("--max-chars", type=int, default=None, metavar="N",
+                   help="markdown: the body's limit in characters (default 65,536, GitHub's comment limit); "
+                        "detail is dropped to fit, never the verdict line or the table header")
+    p.add_argument("--marker", action="store_true",
+                   help="markdown: start with the sticky-comment marker <!-- curvelint --> (for a comment that "
+                        "holds the comparison alone; leave it out when it follows a lint report)")
+    p.add_argument("--fail-on", choices=(*FAIL_ON, *SEVERITIES), default="worse",
+                   help="a verdict (worse, different, never) or a severity (error, warning, info) that exits 1 "
+                        "(default worse: a worse pair, or one that could not be compared)")
     p.add_argument("--select", action="append", default=None, metavar="CODE", help="compare rules to run (default all)")
     p.add_argument("--ignore", action="append", default=[], metavar="CODE", help="compare rules to skip")
     p.add_argument("--option", action="append", default=[], metavar="CODE.NAME=VALUE",
@@ -61,37 +94,28 @@ def parse_options(items: list[str]) -> dict[str, dict[str, Any]]:
     return out
 
 
-def render_text(report: CompareReport) -> str:
-    lines = []
-    for pair in report.pairs:
-        lines.append(pair.verdict_line())
-        for f in pair.findings:
-            lines.append(f"  {f.code} {f.rule} [{f.severity.value}, {f.effect or 'info'}] {f.message}")
-        lines.extend(f"  note: {n}" for n in pair.comparison.notes)
-    if report.unpaired_base or report.unpaired_head:
-        lines.append(f"unpaired: BASE {', '.join(report.unpaired_base) or '-'}; HEAD {', '.join(report.unpaired_head) or '-'}")
-    for e in report.errors:
-        lines.append(f"error: {e.path}: {e.message}")
-    counts = report.counts()
-    parts = [f"{counts[v]} {VERDICT_WORDS[v]}" for v in (WORSE, SAME, BETTER, UNKNOWN) if counts[v]]
-    lines.append(f"{len(report.pairs)} pair{'s' if len(report.pairs) != 1 else ''}" + (f": {', '.join(parts)}" if parts else ""))
-    return "\n".join(lines) + "\n"
-
-
 def exit_code(report: CompareReport, fail_on: str) -> int:
+    """2 on a read error or when nothing paired; else 1 when `fail_on` (a verdict set of
+    `FAIL_ON`, or a severity of `SEVERITIES`) finds something, 0 when not."""
     if any(e.fatal for e in report.errors) or not report.pairs:
         return 2
+    if fail_on in SEVERITIES:
+        threshold = Severity(fail_on).rank
+        return 1 if any(f.severity.rank >= threshold for p in report.pairs for f in p.findings) else 0
     return 1 if any(p.verdict in FAIL_ON[fail_on] for p in report.pairs) else 0
 
 
 def main(argv: list[str]) -> int:
     args = parser().parse_args(argv)
-    if args.head is not None:
+    if args.head:
         base, head = args.paths, args.head
     elif len(args.paths) >= 2:
-        base, head = args.paths[:-1], args.paths[-1]
+        base, head = args.paths[:-1], [args.paths[-1]]
     else:
         print("curvelint compare: error: give BASE and HEAD (or BASE... --head HEAD)", file=sys.stderr)
+        return 2
+    if args.max_chars is not None and args.max_chars < 1:
+        print(f"curvelint compare: error: --max-chars {args.max_chars}: must be at least 1", file=sys.stderr)
         return 2
     try:
         from curvelint.engine import resolve_config
@@ -102,10 +126,17 @@ def main(argv: list[str]) -> int:
     except (ConfigError, ValueError) as exc:  # a bad config, --pair or --option: the message is the point
         print(f"curvelint compare: error: {exc}", file=sys.stderr)
         return 2
-    if args.format == "json":
-        sys.stdout.write(json.dumps(report.to_dict(), indent=2, ensure_ascii=False, allow_nan=False) + "\n")
+    rules = {code: comparer.host.compare_rules[code] for code in comparer.enabled}
+    text = render(report, args.format, rules=rules, limit=args.max_chars, marker=args.marker)
+    if args.output:
+        try:
+            with open(args.output, "w", encoding="utf-8") as fh:
+                fh.write(text)
+        except OSError as exc:
+            print(f"curvelint compare: error: cannot write {args.output}: {exc.strerror}", file=sys.stderr)
+            return 2
     else:
-        sys.stdout.write(render_text(report))
+        sys.stdout.write(text)
     return exit_code(report, args.fail_on)
 
 

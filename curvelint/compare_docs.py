@@ -27,6 +27,8 @@ different?
     curvelint compare seed0/ seed1/ seed2/ --head pr/   # several BASE runs: seeds of one config
     curvelint compare main/ pr/ --pair baseline=wider   # pair runs whose ids differ
     curvelint compare main-report.json pr/              # an earlier JSON report that carries curves
+    curvelint compare main.json --head a/ --head b/     # several HEAD paths: one side
+    curvelint compare main/ pr/ --format markdown -o compare.md
 
 Runs are paired by id (each BASE path that holds the id adds one baseline run), or by
 `--pair BASE_RUN=HEAD_RUN`; when no id is shared and every side holds one run, those two pair.
@@ -40,7 +42,25 @@ Per pair: **worse** when any finding says HEAD got worse, else **better** when a
 better, else **same within noise**; **not comparable** when HEAD does not log the baseline's
 monitored series and no rule found anything. Exit code: 1 when a pair's verdict is one
 `--fail-on` names (`worse`, the default: worse or not comparable; `different`: also better;
-`never`), 2 when an input cannot be read or nothing pairs, else 0.
+`never`), or with `--fail-on error|warning|info` when a compare finding at or above that
+severity exists (as `curvelint check --fail-on`; a pair that could not be compared has no
+finding and passes those); 2 when an input cannot be read or nothing pairs, else 0.
+
+Several `--head PATH` are one HEAD side, linted together as `curvelint check PATH...` lints
+them, so their run ids are those of a BASE report written by `check PATH... --with-curves`.
+
+## Output formats
+
+`--format` (alias `--output-format`) takes every format of `curvelint check`; `-o FILE` writes
+to a file. `markdown` is the PR comment: the verdict line, one table of the pairs (worse first:
+best of each side, change in percent and in noise units, a sparkline of each side on one scale,
+finding codes), the detail collapsed; no `<!-- curvelint -->` marker unless `--marker`, so it
+can follow the lint report in one sticky comment; `--max-chars N` caps it (default 65,536)
+without ever dropping the verdict line or the table header. `html` overlays each pair's BASE
+runs (grey) and HEAD (coloured) on one axis. `concise`, `github`, `gitlab`, `sarif` and `rdjson`
+are the lint reporters, each CMP finding placed on the HEAD run's log file (`github` adds a
+notice with every verdict, `sarif` puts the verdicts in `properties`); `junit` has a test case
+per pair, failed when worse, skipped when not comparable.
 
 ## Noise
 

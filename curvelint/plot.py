@@ -133,17 +133,19 @@ def is_bounded(name: str) -> bool:
 
 
 def _lines(run: Run, name: str) -> list[Line]:
-    lines = []
-    for split in _SPLITS:
-        curve: Curve | None = run.get(f"{split}/{name}")
-        if curve is None or not len(curve):
-            continue
-        ok = np.isfinite(curve.value)
-        if not ok.any():
-            continue
-        bad = curve.step[~ok]
-        lines.append(Line(split, curve.step[ok].astype(float), curve.value[ok], float(bad[0]) if bad.size else None))
-    return lines
+    return [ln for ln in (series_line(run, f"{split}/{name}") for split in _SPLITS) if ln is not None]
+
+
+def series_line(run: Run, key: str) -> Line | None:
+    """The finite points of `run`'s series `key` as analysed (`Run.get`), None when it has none."""
+    curve: Curve | None = run.get(key)
+    if curve is None or not len(curve):
+        return None
+    ok = np.isfinite(curve.value)
+    if not ok.any():
+        return None
+    bad = curve.step[~ok]
+    return Line(curve.split, curve.step[ok].astype(float), curve.value[ok], float(bad[0]) if bad.size else None)
 
 
 def _constant(lines: list[Line]) -> bool:
@@ -254,6 +256,73 @@ def label_rows(xs: Sequence[float], widths: Sequence[float], rows: int) -> list[
         ends[row] = xs[i] + widths[i]
         out[i] = row
     return out
+
+
+# ----------------------------------------------------------------------------------------------
+# Two sides of a comparison on one axis (`curvelint compare`'s HTML report)
+
+
+@dataclass
+class Trace:
+    """One run's curve on an overlay panel: `side` is "base" or "head"; `best` is the (x, y)
+    of its best point on a series with a direction."""
+
+    side: str
+    run: str
+    line: Line
+    best: tuple[float, float] | None = None
+
+
+@dataclass
+class OverlayPanel(Panel):
+    """A panel of one series from several runs. `lines` holds every trace's line, so the y
+    range (and an SVG axis built from it) covers all of them; `reference` is a horizontal level
+    to draw (the baseline's best)."""
+
+    key: str = ""
+    traces: list[Trace] = field(default_factory=list)
+    reference: float | None = None
+
+
+@dataclass
+class Overlay:
+    panels: list[OverlayPanel]
+    xlabel: str
+    #: One x range for every panel: the same epoch sits at the same place in each.
+    x_range: tuple[float, float]
+
+
+def overlay(base: Sequence[Run], head: Run, keys: Sequence[str], *,
+            higher_is_better: dict[str, bool] | None = None, reference: dict[str, float] | None = None) -> Overlay:
+    """What a picture of BASE runs against a HEAD run shows: a panel per series of `keys` that
+    some run logs, each run a trace (BASE first, HEAD last). On a series named in
+    `higher_is_better` each trace marks its best point, the first on ties, as
+    `stats.Profile.best` picks it (both look at the same finite points)."""
+    directions = higher_is_better or {}
+    panels = []
+    for key in dict.fromkeys(keys):
+        traces = []
+        for side, run in [*(("base", r) for r in base), ("head", head)]:
+            line = series_line(run, key)
+            if line is None:
+                continue
+            best = None
+            if key in directions:
+                i = int(np.argmax(line.y) if directions[key] else np.argmin(line.y))
+                best = (float(line.x[i]), float(line.y[i]))
+            traces.append(Trace(side, run.id, line, best))
+        if not traces:
+            continue
+        curve = (head if any(t.side == "head" for t in traces) else base[0]).get(key)
+        name = (curve.raw_name if curve is not None else "") or metric_of(key)
+        lines = [t.line for t in traces]
+        panels.append(OverlayPanel(name, lines, _log(metric_of(key), lines), key=key, traces=traces,
+                                   reference=(reference or {}).get(key)))
+    xs = [ln.x for p in panels for ln in p.lines]
+    x_range = (float(min(x.min() for x in xs)), float(max(x.max() for x in xs))) if xs else (0.0, 0.0)
+    axes = {r.axis for r in [*base, head]}
+    xlabel = "step" if axes == {"step"} else "epoch" if axes == {"epoch"} else "epoch or step"
+    return Overlay(panels, xlabel, x_range)
 
 
 # ----------------------------------------------------------------------------------------------

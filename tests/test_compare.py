@@ -350,6 +350,42 @@ def test_trained_seeds_are_same_within_noise_and_a_lower_learning_rate_is_worse(
         print("", *summaries, pair["summary"], sep="\n")
 
 
+def test_trained_comparison_in_markdown_html_and_sarif(trained):
+    """The low-learning-rate config against three seeds, as a reviewer gets it: the markdown row
+    with both sparklines on one scale (HEAD's val_loss ends higher), the HTML overlay of the
+    three seeds and HEAD, and the SARIF result on HEAD's validation event file."""
+    from html.parser import HTMLParser
+
+    from curvelint.compare_formats import render
+    from curvelint.reporters.sparkline import BARS
+
+    report = Comparer.create(base_label="main").compare_paths([trained / f"seed{s}" for s in range(3)], trained / "low-lr")
+    (pair,) = report.pairs
+    text = render(report, "markdown")
+    assert text.startswith("🔴 **curvelint compare: 1 worse of 1 pair vs main**\n")
+    row = next(line for line in text.splitlines() if line.startswith(f"| {pair.comparison.id} |"))
+    base, head = (cell.removeprefix("<code>").removesuffix("</code>") for cell in row.split(" | ")[4:6])
+    assert len(base) == len(head) == 12 and BARS.index(head[-1]) > BARS.index(base[-1]), row
+    assert "<code>CMP001</code>" in row
+
+    class Lines(HTMLParser):
+        def __init__(self):
+            super().__init__()
+            self.classes: list[str] = []
+
+        def handle_starttag(self, tag, attrs):
+            if tag == "polyline":
+                self.classes.append(dict(attrs)["class"])
+
+    parser = Lines()
+    parser.feed(render(report, "html"))
+    assert parser.classes == ["s-base"] * 3 + ["s-head"] + ["s-base"] * 3 + ["s-head"]  # val_loss, then loss
+    doc = json.loads(render(report, "sarif", rules=Comparer.create().host.compare_rules))
+    result = next(r for r in doc["runs"][0]["results"] if r["ruleId"] == "CMP001")
+    uri = result["locations"][0]["physicalLocation"]["artifactLocation"]["uri"]
+    assert "low-lr" in uri and "tfevents" in uri and "/validation/" in uri
+
+
 def test_docs_compare_md_is_generated_from_the_rules():
     from curvelint.compare_docs import REGENERATE, builtin_compare_rules, render
 

@@ -175,14 +175,17 @@ def _decimate(x: np.ndarray, y: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
 # SVG panels
 
 
-def _line_svg(ax: _Axes, ln: Line, name: str) -> str:
-    title = f"<title>{esc(ln.split)}/{esc(name)}</title>"
+def _line_svg(ax: _Axes, ln: Line, name: str, css: str | None = None, title: str | None = None) -> str:
+    """The line as a polyline (a dot when it has one point), styled by its split unless `css`
+    names the class (`s-<css>` for the line, `d-<css>` for a dot); `title` is its tooltip (escaped)."""
+    title = f"<title>{esc(title if title is not None else f'{ln.split}/{name}')}</title>"
+    css = css or ln.split
     if ln.x.size == 1:
         cx, cy = ax.x(ln.x[0]), ax.y(ln.y[0])
-        return f'<circle class="d-{ln.split}" cx="{cx:.0f}" cy="{cy:.0f}" r="2.5">{title}</circle>'
+        return f'<circle class="d-{css}" cx="{cx:.0f}" cy="{cy:.0f}" r="2.5">{title}</circle>'
     x, y = _decimate(ln.x, ln.y)
     points = " ".join(f"{a:.0f},{b:.0f}" for a, b in zip(ax.x(x), ax.y(y)))
-    return f'<polyline class="s-{ln.split}" points="{points}">{title}</polyline>'
+    return f'<polyline class="s-{css}" points="{points}">{title}</polyline>'
 
 
 def _marks_svg(ax: _Axes, panel: Panel) -> list[str]:
@@ -205,8 +208,8 @@ def _marks_svg(ax: _Axes, panel: Panel) -> list[str]:
     return out
 
 
-def _panel_svg(panel: Panel, lay: Layout, run_id: str) -> str:
-    ax = _Axes(panel, lay.x_range)
+def _frame_svg(ax: _Axes, xlabel: str) -> list[str]:
+    """Grid lines, tick labels, the x label and the frame of a panel: everything but its data."""
     body = []
     for v, label in ax.y_ticks():
         y = float(ax.y(v))
@@ -216,8 +219,14 @@ def _panel_svg(panel: Panel, lay: Layout, run_id: str) -> str:
         x = float(ax.x(v))
         body.append(f'<text x="{x:.0f}" y="{HEIGHT - 6}" text-anchor="middle">{_num(v)}</text>')
     # the x label in the empty corner under the y tick labels, clear of every x tick label
-    body.append(f'<text x="{LEFT - 8}" y="{HEIGHT - 6}" text-anchor="end" font-style="italic">{lay.xlabel}</text>')
+    body.append(f'<text x="{LEFT - 8}" y="{HEIGHT - 6}" text-anchor="end" font-style="italic">{esc(xlabel)}</text>')
     body.append(f'<rect class="f" x="{LEFT}" y="{TOP}" width="{_PLOT_W}" height="{_PLOT_H}"/>')
+    return body
+
+
+def _panel_svg(panel: Panel, lay: Layout, run_id: str) -> str:
+    ax = _Axes(panel, lay.x_range)
+    body = _frame_svg(ax, lay.xlabel)
     body += _marks_svg(ax, panel)
     for ln in panel.lines:
         body.append(_line_svg(ax, ln, panel.name))
