@@ -19,8 +19,7 @@ be read or nothing pairs. `--fail-on` takes a verdict or a severity:
 - `error`, `warning` or `info` fail when a compare finding at or above that severity exists,
   as `curvelint check --fail-on` does with lint findings: CMP001 best-worse is a warning, so
   `warning` fails on a worse best, `info` also on a better one (CMP006), and `error` only on a
-  rule set to error. These look at findings only: a pair that could not be compared has none
-  and passes them.
+  rule set to error. A pair that could not be compared fails these too, as it does `worse`.
 """
 
 from __future__ import annotations
@@ -48,7 +47,7 @@ def parser() -> argparse.ArgumentParser:
         epilog=f"output formats:\n{formats}\n\nexit status: 0 when nothing --fail-on names is there, 1 when it is, "
                "2 when an input cannot be read or nothing pairs.\n--fail-on worse (default): a worse pair or one that "
                "could not be compared; different: also a better one;\nerror|warning|info: a compare finding at or "
-               "above that severity (a pair that could not be compared has none); never.")
+               "above that severity, or a pair that could not be compared; never.")
     p.add_argument("paths", nargs="+", metavar="PATH", help="BASE... HEAD, or only BASE paths with --head; "
                    "log directories, URLs, or JSON reports that carry their curves")
     p.add_argument("--head", action="append", default=None, metavar="PATH",
@@ -101,7 +100,8 @@ def exit_code(report: CompareReport, fail_on: str) -> int:
         return 2
     if fail_on in SEVERITIES:
         threshold = Severity(fail_on).rank
-        return 1 if any(f.severity.rank >= threshold for p in report.pairs for f in p.findings) else 0
+        unmeasured = any(p.verdict == UNKNOWN for p in report.pairs)  # a gate that measured nothing must not pass
+        return 1 if unmeasured or any(f.severity.rank >= threshold for p in report.pairs for f in p.findings) else 0
     return 1 if any(p.verdict in FAIL_ON[fail_on] for p in report.pairs) else 0
 
 

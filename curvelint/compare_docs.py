@@ -43,8 +43,8 @@ better, else **same within noise**; **not comparable** when HEAD does not log th
 monitored series and no rule found anything. Exit code: 1 when a pair's verdict is one
 `--fail-on` names (`worse`, the default: worse or not comparable; `different`: also better;
 `never`), or with `--fail-on error|warning|info` when a compare finding at or above that
-severity exists (as `curvelint check --fail-on`; a pair that could not be compared has no
-finding and passes those); 2 when an input cannot be read or nothing pairs, else 0.
+severity exists (as `curvelint check --fail-on`), or a pair could not be compared (a gate that
+measured nothing must not pass); 2 when an input cannot be read or nothing pairs, else 0.
 
 Several `--head PATH` are one HEAD side, linted together as `curvelint check PATH...` lints
 them, so their run ids are those of a BASE report written by `check PATH... --with-curves`.

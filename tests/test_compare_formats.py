@@ -401,7 +401,7 @@ def gates(tmp_path_factory):
     ("same", "worse", 0), ("worse", "worse", 1), ("better", "worse", 0), ("unknown", "worse", 1),
     ("better", "different", 1), ("same", "different", 0), ("worse", "never", 0), ("unknown", "never", 0),
     ("worse", "warning", 1), ("worse", "error", 0), ("better", "warning", 0), ("better", "info", 1),
-    ("same", "info", 0), ("unknown", "info", 0), ("unknown", "warning", 0),
+    ("same", "info", 0), ("unknown", "info", 1), ("unknown", "warning", 1), ("unknown", "error", 1),
 ])
 def test_fail_on_verdicts_and_severities(gates, head, fail_on, code):
     base = [str(gates / f"seed{s}") for s in (1, 2, 3)]
