@@ -284,3 +284,12 @@ def test_every_plot_renders_in_headless_chromium(report_html, tmp_path):
     plot = image[top:top + height, left:left + width]
     for rgb in (TRAIN_RGB, VAL_RGB):  # the curves themselves, inside the plot's own box
         assert _rows_with(plot, rgb).sum() >= MIN_LINE_PIXELS, f"no {rgb} line pixels in the first plot"
+
+
+def test_epoch_ticks_are_whole_epochs():
+    from curvelint.reporters.html import _nice_ticks
+
+    for high in (3, 7, 11, 12, 30, 95, 1000):
+        ticks = _nice_ticks(0, high, integer=True)
+        assert len(ticks) >= 2 and all(float(t).is_integer() for t in ticks), (high, ticks)
+    assert 2.5 in _nice_ticks(0, 11)  # a metric axis may use them

@@ -115,6 +115,8 @@ def _nice_ticks(low: float, high: float, integer: bool = False) -> list[float]:
         return [low, high] if math.isfinite(low) and math.isfinite(high) else []
     step = 10 ** math.floor(math.log10(span / TICKS))
     for m in (1, 2, 2.5, 5, 10):
+        if integer and (step * m) % 1:  # epoch 2.5 is not an epoch
+            continue
         if span / (step * m) <= TICKS + 1:
             step *= m
             break
