@@ -153,7 +153,7 @@ class Comparison:
             out.append(f"{self.base_label} logs no validation series to judge by")
         elif self.head_profile is None:
             out.append(f"HEAD does not log {logged_name(self.base[0], self.base_monitor.key)}, "
-                       f"the series {self.base_label} is judged by")
+                       f"the series the {self.base_label} runs are judged by")
         elif len(self.base_profiles) == 1:
             out.append(f"one {self.base_label} run: the noise is the curve's epoch-to-epoch scatter, often far below "
                        "the seed-to-seed spread; give several BASE runs (seeds of one config) to know it")
