@@ -25,6 +25,7 @@ be read or nothing pairs. `--fail-on` takes a verdict or a severity:
 from __future__ import annotations
 
 import argparse
+import os
 import json
 import sys
 from typing import Any
@@ -55,8 +56,9 @@ def parser() -> argparse.ArgumentParser:
                         "PATH...` lints them); then every positional path is a BASE run")
     p.add_argument("--pair", action="append", default=[], metavar="BASE_RUN=HEAD_RUN",
                    help="pair these run ids (repeatable); runs with equal ids pair by themselves")
-    p.add_argument("--format", "--output-format", dest="format", choices=tuple(FORMATS), default="text",
-                   metavar="FORMAT", help="one of the output formats below (default: text)")
+    p.add_argument("--format", "--output-format", dest="format", choices=tuple(FORMATS), default=None,
+                   metavar="FORMAT", help="one of the output formats below (default: text; github under GitHub Actions, "
+                                          "as for curvelint check)")
     p.add_argument("-o", "--output", metavar="FILE", help="write the report to FILE instead of stdout")
     p.add_argument("--max-chars", type=int, default=None, metavar="N",
                    help="markdown: the body's limit in characters (default 65,536, GitHub's comment limit); "
@@ -127,7 +129,8 @@ def main(argv: list[str]) -> int:
         print(f"curvelint compare: error: {exc}", file=sys.stderr)
         return 2
     rules = {code: comparer.host.compare_rules[code] for code in comparer.enabled}
-    text = render(report, args.format, rules=rules, limit=args.max_chars, marker=args.marker)
+    fmt = args.format or ("github" if os.environ.get("GITHUB_ACTIONS") == "true" else "text")
+    text = render(report, fmt, rules=rules, limit=args.max_chars, marker=args.marker)
     if args.output:
         try:
             with open(args.output, "w", encoding="utf-8") as fh:

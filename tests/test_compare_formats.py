@@ -473,3 +473,13 @@ def test_several_head_paths_match_a_report_checked_from_the_same_paths(tmp_path)
     assert sorted(p["id"] for p in doc["pairs"]) == ids, proc.stdout + proc.stderr
     verdicts = {p["id"]: p["verdict"] for p in doc["pairs"]}
     assert proc.returncode == 1 and verdicts[next(i for i in ids if "/a" in i)] == "worse"
+
+
+def test_github_is_the_default_format_under_github_actions(gates, monkeypatch, capsys):
+    base = [str(gates / f"seed{s}") for s in (1, 2, 3)]
+    monkeypatch.setenv("GITHUB_ACTIONS", "true")
+    compare_main([*base, str(gates / "worse"), "--isolated"])
+    assert capsys.readouterr().out.startswith("::")
+    monkeypatch.delenv("GITHUB_ACTIONS")
+    compare_main([*base, str(gates / "worse"), "--isolated"])
+    assert not capsys.readouterr().out.startswith("::")
