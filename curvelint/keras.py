@@ -77,7 +77,7 @@ class CurvelintCallback:
         if min_severity is not None and min_severity not in ("info", "warning", "error"):
             raise ValueError(f"min_severity must be info, warning or error, got {min_severity!r}")
         self.live = LiveLinter(config, select=select, extend_select=extend_select, ignore=ignore,
-                               framework="keras", stop_on=stop_on, budget=budget, isolated=isolated)
+                               framework="keras", budget=budget, isolated=isolated)
         self.stop_on, self.verbose, self.run_id = stop_on, verbose, run_id
         self.restore_best_weights, self.restore_at_end = restore_best_weights, restore_at_end
         self.monitor, self.mode = monitor, mode

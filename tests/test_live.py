@@ -197,9 +197,9 @@ def test_should_stop_thresholds():
         should_stop([], "fatal")
 
 
-def test_healthy_runs_give_nothing_that_stops_even_at_warning():
+def test_healthy_runs_get_no_warning_or_error_while_training():
     for name in ("healthy_binary", "healthy_regression", "healthy_multiclass"):
-        _, seen = replay(live(stop_on="warning"), history(name))
+        _, seen = replay(live(), history(name))
         assert not [f for _, new in seen for f in new if f.severity.rank >= Severity.WARNING.rank], name
 
 
@@ -225,14 +225,6 @@ def test_a_dict_config_and_a_selection():
     assert set(linter.linter.enabled) == {"NUM001", "NUM002", "NUM003", "OPT001"}
     with pytest.raises(ConfigError, match="unknown key 'selct'"):
         live(config={"selct": ["NUM"]})
-    with pytest.raises(ValueError, match="stop_on"):
-        live(stop_on="errors")
-
-
-def test_stopping_rules_are_those_at_or_above_stop_on():
-    assert set(live().stopping.enabled) == {"LOG001", "NUM001", "NUM002", "OPT001"}
-    assert "GEN001" in live(stop_on="warning").stopping.enabled
-    assert live(stop_on="never").stopping.enabled == []
 
 
 # -- the final lint is the command line's --------------------------------------------------------------
@@ -273,20 +265,50 @@ def test_min_severity_of_the_config_applies_to_rendered_reports():
 # -- the budget ------------------------------------------------------------------------------------------
 
 
-def test_with_a_tiny_budget_only_the_stopping_rules_run_but_nan_still_stops_at_once():
+def test_with_a_tiny_budget_only_the_first_update_and_a_new_nan_are_linted():
     hist = history("nan_loss")
     linter = LiveLinter(isolated=True, budget=1e-9)
     _, seen = replay(linter, hist)
-    assert linter.full[0] and not any(linter.full[1:])  # the first update measures the full lint
     first_nan = next(i for i, v in enumerate(hist["loss"]) if not math.isfinite(v))
-    stops = [epoch for epoch, new in seen if should_stop(new)]
-    assert stops[0] == first_nan
+    assert [i for i, linted in enumerate(linter.linted) if linted] == [0, first_nan]  # NaN cannot wait
+    assert [epoch for epoch, new in seen if should_stop(new)] == [first_nan]
     assert len(linter.costs) == len(hist["loss"])
 
 
-def test_a_generous_budget_runs_every_rule_every_update():
-    linter = LiveLinter(isolated=True, budget=1e9)
-    replay(linter, history("overfitting"))
-    assert all(linter.full)
+def test_the_budget_bounds_the_time_spent_linting(monkeypatch):
+    """With a fake clock: 100 ms between updates and a 1% budget allow 1 ms of linting per update
+    on average, so a lint that takes 3 ms runs on about every third update."""
+    import curvelint.live as live_module
+
+    now = [0.0]
+
+    def clock():
+        return now[0]
+
+    monkeypatch.setattr(live_module.time, "perf_counter", clock)
+    linter = LiveLinter(isolated=True, budget=0.01)
+    real_check = linter.check
+
+    def slow_check(history):
+        now[0] += 0.003
+        return real_check(history)
+
+    linter.check = slow_check
+    hist = history("overfitting")
+    h = LiveHistory()
+    for epoch in range(len(hist["loss"])):
+        now[0] += 0.100
+        h.add(epoch, {k: v[epoch] for k, v in hist.items()})
+        linter.update(h)
+    linted = sum(linter.linted)
+    assert 0.25 * len(hist["loss"]) <= linted <= 0.4 * len(hist["loss"])
+    assert sum(linter.costs) <= 0.01 * 0.1 * len(hist["loss"]) + 0.003  # 1% of the time, give or take one lint
+
+
+def test_a_generous_budget_or_none_lints_every_update():
+    for budget in (1e9, None):
+        linter = LiveLinter(isolated=True, budget=budget)
+        replay(linter, history("overfitting"))
+        assert all(linter.linted)
     with pytest.raises(ValueError, match="budget"):
         LiveLinter(isolated=True, budget=0)
