@@ -34,13 +34,15 @@ COMMANDS = {
     "comment": ("[PATH ...]", "create or update the pull-request comment"),
     "compare": ("BASE... HEAD", "did a training change make the runs worse, or just different? (seeds as several BASE)"),
     "download-artifact": ("NAME", "fetch the base branch's newest workflow artifact NAME (the BASE of compare in CI)"),
+    "watch": ("[PATH ...]", "lint the logs again as they grow, printing new, changed and resolved findings"),
 }
 SUBCOMMANDS = tuple(COMMANDS)
 #: How to run each command when its name alone is ambiguous with a path here.
 _COMMAND_SPELLING = {"rule": "curvelint rule --all", "rules": "curvelint rules --format text",
                      "plugins": "curvelint plugins --format text", "train": "curvelint train --list",
                      "comment": "curvelint comment .", "compare": "curvelint compare BASE HEAD",
-                     "download-artifact": "curvelint download-artifact NAME --branch main"}
+                     "download-artifact": "curvelint download-artifact NAME --branch main",
+                     "watch": "curvelint watch ."}
 #: Width of the generated `--help` tables (argparse itself wraps at the terminal's).
 _HELP_WIDTH = min(100, shutil.get_terminal_size().columns - 2)
 
@@ -198,6 +200,10 @@ def main(argv: Sequence[str] | None = None) -> int:
             return _plugins(argv)
         if command == "download-artifact":
             return _download_artifact(argv)
+        if command == "watch":
+            from curvelint.watch import main as watch_main
+
+            return watch_main(argv)
         if command == "compare":
             from curvelint.compare_cli import main as compare_main
 

@@ -16,12 +16,13 @@ from __future__ import annotations
 
 import fnmatch
 import os
+import posixpath
 from dataclasses import dataclass, field
 from typing import Iterable, Sequence
 
 from curvelint.model import LintError
-from curvelint.readers.base import HEAD_BYTES, Reader, split_hint_for
-from curvelint.remote import RemoteError, fetch, is_remote
+from curvelint.readers.base import HEAD_BYTES, Reader, fetched, open_source, split_hint_for
+from curvelint.remote import RemoteError, is_remote
 
 #: How far below a folder holding a history JSON / CSV a TensorBoard dir is read with it
 #: (`logs/fit/<timestamp>/` is 3 levels).
@@ -32,8 +33,12 @@ SKIP_DIRS = frozenset({"__pycache__", "node_modules", "site-packages", ".git", "
 
 @dataclass
 class Candidate:
-    path: str  # as the user would reach it: the argument joined with the relative path
+    path: str  # as the user would reach it: the argument joined with the relative path (a URL's file: its URL)
     reader: Reader
+    #: Size from a store's listing; None for a local file (stat'ed when needed).
+    size: int | None = None
+    #: Named directly on the command line: a reader takes it even if its sniff is unsure.
+    forced: bool = False
 
 
 @dataclass
@@ -45,8 +50,9 @@ class Group:
     directory: str
     events: list[Candidate] = field(default_factory=list)
     files: list[Candidate] = field(default_factory=list)
-    #: (local prefix, shown prefix) for trees fetched from a URL into a temporary directory
-    mapped: tuple[str, str] | None = None
+    #: Files under a URL: fetched (`curvelint.remote`) before they are read, each claimed by its
+    #: sniffed reader then; until then `reader` is the first that takes the file's name.
+    remote: bool = False
     #: TensorBoard dirs (with no other log) up to NEST_DEPTH levels below this group's folder,
     #: which holds a history JSON or CSV: `assemble` merges those that hold the same numbers.
     nested: list[Group] = field(default_factory=list)
@@ -54,9 +60,7 @@ class Group:
     _seen: set[tuple[int, int]] = field(default_factory=set, repr=False)
 
     def show(self, path: str) -> str:
-        """How a path read in this group is shown: valid UTF-8, and as the URL if fetched."""
-        if self.mapped and path.startswith(self.mapped[0]):
-            path = self.mapped[1] + path[len(self.mapped[0]):].replace(os.sep, "/")
+        """How a path read in this group is shown: valid UTF-8 (a URL's file is read by its URL)."""
         return display_path(path)
 
     def file_id(self, path: str) -> str:
@@ -102,7 +106,7 @@ def _claim(readers: Sequence[Reader], path: str, name: str, forced: bool = False
             continue
         if head is None:
             try:
-                with open(path, "rb") as fh:
+                with open_source(path) as fh:
                     head = fh.read(HEAD_BYTES)
             except OSError:
                 return reader  # let the reader report the I/O error with the file's name
@@ -117,40 +121,40 @@ def discover(args: Iterable[str], readers: Sequence[Reader], exclude: Sequence[s
     groups: dict[str, Group] = {}
     errors: list[LintError] = []
 
-    def add(root: str, path: str, reader: Reader, mapped: tuple[str, str] | None = None) -> None:
-        directory = reader.run_directory(path)  # HF `checkpoint-500/` belongs to its output dir
-        if reader.directory_run and split_hint_for(path):
-            directory = os.path.dirname(directory) or "."
+    def add(root: str, path: str, reader: Reader, size: int | None = None, forced: bool = False) -> None:
+        directory = _directory(reader, path)
         key = os.path.normcase(os.path.abspath(directory))  # one run even if named by several arguments
+        remote = is_remote(path)
         group = groups.get(key)
         if group is None:
-            root_name = mapped[1].rstrip("/").rsplit("/", 1)[-1] if mapped else None
-            group = groups[key] = Group(id=_run_id(root, directory, root_name), root=root, directory=directory, mapped=mapped)
-        try:
-            st = os.stat(path)
-            ident = (st.st_dev, st.st_ino)
-        except OSError:
-            ident = None  # the reader reports it
+            root_name = root.rstrip("/").rsplit("/", 1)[-1] if remote else None
+            group = groups[key] = Group(id=_run_id(root, directory, root_name), root=root, directory=directory, remote=remote)
+        ident: tuple | None
+        if remote:
+            ident = ("url", path)
+        else:
+            try:
+                st = os.stat(path)
+                ident = (st.st_dev, st.st_ino)
+            except OSError:
+                ident = None  # the reader reports it
         if ident is not None:
             if ident in group._seen:
                 return  # named twice (a file and its directory), or a hard link
             group._seen.add(ident)
-        (group.events if reader.directory_run else group.files).append(Candidate(path, reader))
+        (group.events if reader.directory_run else group.files).append(Candidate(path, reader, size, forced))
 
     for arg in args:
         if is_remote(arg):
             try:
-                target, local, url_prefix = fetch(arg, readers)
+                root, listed, is_file = list_remote(arg, readers, exclude)
             except RemoteError as exc:
                 errors.append(LintError(arg, str(exc)))
                 continue
-            if os.path.isdir(target):
-                for path, reader in _walk(target, readers, exclude, errors):
-                    add(target, path, reader, (local, url_prefix))
-            else:
-                reader = _claim(readers, target, os.path.basename(target), forced=True)
-                if reader is not None:
-                    add(local, target, reader, (local, url_prefix))
+            if is_file and not listed:
+                errors.append(LintError(arg, "not a training log any reader recognises (history JSON, CSVLogger, TensorBoard events)"))
+            for url, reader, size in listed:
+                add(root, url, reader, size, forced=is_file)
             continue
         if not os.path.lexists(arg):
             errors.append(LintError(display_path(arg), "no such file or directory"))
@@ -201,7 +205,7 @@ def _dedupe_ids(groups: list[Group]) -> None:
         seen[g.id] = seen.get(g.id, 0) + 1
     for g in groups:
         if seen[g.id] > 1:
-            g.id = os.path.normpath(g.directory).replace(os.sep, "/")
+            g.id = g.directory if g.remote else os.path.normpath(g.directory).replace(os.sep, "/")
 
 
 
@@ -244,3 +248,54 @@ def _walk(root: str, readers: Sequence[Reader], exclude: Sequence[str], errors: 
             if reader is not None:
                 yield path, reader
         stack.extend(reversed(subdirs))
+
+
+def _directory(reader: Reader, path: str) -> str:
+    """The directory whose run a file belongs to (its group)."""
+    directory = reader.run_directory(path)  # HF `checkpoint-500/` belongs to its output dir
+    if reader.directory_run and split_hint_for(path):
+        directory = os.path.dirname(directory) or "."
+    return directory
+
+
+def list_remote(url: str, readers: Sequence[Reader], exclude: Sequence[str]) -> tuple[str, list[tuple[str, Reader, int]], bool]:
+    """The log files under a URL from one listing, as `_walk` would find them in a local tree:
+    (root URL, [(file URL, reader, size)] in the walk's order, whether the URL names one file).
+
+    A file is taken by its name alone (it is sniffed once fetched, `remote.readable`), so its
+    reader here is the first that takes the name. Where readers that take the name would put
+    it in different runs (`checkpoint-*/trainer_state.json`), its first bytes decide now.
+    """
+    from curvelint.remote import fetch_many, list_tree
+
+    root, files, is_file = list_tree(url)
+    found: list[tuple[list, str, list[Reader], int]] = []
+    for item in files:
+        parts = item.url[len(root) + 1:].split("/")
+        if not is_file and _skipped(parts, exclude):
+            continue
+        takers = [r for r in readers if r.accepts_name(parts[-1])]
+        if takers:
+            found.append(([(1, p) for p in parts[:-1]] + [(0, parts[-1])], item.url, takers, item.size))
+    found.sort(key=lambda f: f[0])  # files of a directory before its sub-directories, as `_walk`
+    ambiguous = [u for _, u, takers, _ in found if len({(r.directory_run, _directory(r, u)) for r in takers}) > 1]
+    heads = fetch_many(ambiguous, head=HEAD_BYTES) if ambiguous else {}
+    out = []
+    with fetched(heads):
+        for _, u, takers, size in found:
+            reader = _claim(readers, u, posixpath.basename(u), forced=is_file) if u in heads else takers[0]
+            if reader is not None:
+                out.append((u, reader, size))
+    return root, out, is_file
+
+
+def _skipped(parts: list[str], exclude: Sequence[str]) -> bool:
+    """Whether `_walk` would pass a file by: in a skipped or hidden directory, or excluded by
+    a pattern matching its relative path or name, or any of its directories'."""
+    for depth, name in enumerate(parts):
+        if depth < len(parts) - 1 and (name in SKIP_DIRS or name.startswith(".")):
+            return True
+        rel = "/".join(parts[:depth + 1])
+        if exclude and any(fnmatch.fnmatch(rel, pat) or fnmatch.fnmatch(name, pat) for pat in exclude):
+            return True
+    return False

@@ -90,7 +90,11 @@ class Linter:
         if jobs is None:
             jobs = (os.cpu_count() or 1) if _log_bytes(groups, PARALLEL_MIN_BYTES) >= PARALLEL_MIN_BYTES else 1
         if jobs > 1 and len(groups) >= 2:
-            results = self._parallel(groups, jobs)
+            results = self._parallel(groups, jobs)  # each worker fetches its own groups' files
+        elif any(g.remote for g in groups):
+            from curvelint.remote import prefetched  # the next groups' files fetched while one is linted
+
+            results = (self._lint_group(g, contents) for g, contents in prefetched(groups))
         else:
             results = map(self._lint_group, groups)
         for done, (runs, findings, notes) in enumerate(results, start=1):
@@ -112,8 +116,16 @@ class Linter:
                                                   "config to exit 0 when that is expected"))
         return report
 
-    def _lint_group(self, group) -> tuple[list[Run], list[Finding], list[LintError]]:
-        runs, notes = assemble(group, self.config)
+    def _lint_group(self, group, contents=None) -> tuple[list[Run], list[Finding], list[LintError]]:
+        """Read and check one run group; a group under a URL is read from `contents`, its files'
+        bytes (fetched now when not given), then dropped."""
+        if group.remote:
+            from curvelint.remote import readable
+
+            with readable(group, self.host.readers, contents) as local:
+                runs, notes = assemble(local, self.config)
+        else:
+            runs, notes = assemble(group, self.config)
         return runs, [f for run in runs for f in self.check(run)], notes
 
     def _parallel(self, groups: list, jobs: int):
@@ -227,7 +239,7 @@ def _log_bytes(groups: list, enough: int) -> int:
     for group in groups:
         for candidate in (*group.events, *group.files):
             try:
-                total += os.path.getsize(candidate.path)
+                total += candidate.size if candidate.size is not None else os.path.getsize(candidate.path)
             except OSError:
                 continue
             if total >= enough:

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import io
 import json
 import os
 import re
+from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass, field
-from typing import Any, ClassVar, Iterator
+from typing import Any, BinaryIO, ClassVar, Iterable, Iterator, Mapping
 
 import numpy as np
 
@@ -18,6 +21,41 @@ HEAD_BYTES = 4096
 
 class NotALog(Exception):
     """The file is well-formed but holds no training curves (a config JSON, a data CSV)."""
+
+
+class Incomplete(NotALog):
+    """A log being written whose only content so far is a half-written record (an empty file, a
+    JSON still being dumped): not yet a log, and not broken either. Raised only for paths in
+    `growing` (`curvelint watch`); once the file stops changing it is read strictly again."""
+
+
+#: Paths whose writer is still appending to them, as `curvelint watch` sees it; empty otherwise.
+_GROWING: ContextVar[frozenset[str]] = ContextVar("curvelint_growing", default=frozenset())
+
+
+@contextmanager
+def growing(paths: Iterable[str]) -> Iterator[None]:
+    """Read `paths` as files still being written: a half-written LAST record (a CSV row without
+    its newline, a TFRecord cut short, a JSON being dumped) is "not yet written", as TensorBoard
+    treats it, not an error. Damage before the last record is still reported."""
+    token = _GROWING.set(frozenset(paths))
+    try:
+        yield
+    finally:
+        _GROWING.reset(token)
+
+
+def still_written(path: str) -> bool:
+    """Whether `path` is read inside `growing` (readers call it; False outside `curvelint watch`)."""
+    return path in _GROWING.get()
+
+
+def written_lines(data: bytes, path: str) -> bytes:
+    """The complete lines of a text log: for a file still being written, what follows its last
+    newline is a row the writer has not finished (CSVLogger writes a row, then its newline)."""
+    if not still_written(path) or data.endswith(b"\n") or data.startswith((b"\xff\xfe", b"\xfe\xff")):
+        return data  # UTF-16 text has two-byte newlines: left as it is
+    return data[: data.rfind(b"\n") + 1]
 
 
 class ReadError(Exception):
@@ -147,8 +185,11 @@ def epochs_at(steps: np.ndarray, map_steps: np.ndarray, map_epochs: np.ndarray) 
 def json_lines(text: str, path: str, problems: list[ReadProblem]) -> Iterator[tuple[int, dict[str, Any]]]:
     """(1-based line number, object) of each JSON-object line of a JSON-lines log; a line that
     is not valid JSON is reported in `problems` and the others are kept (a log still being
-    written ends in a half line)."""
-    for number, line in enumerate(text.splitlines(), start=1):
+    written ends in a half line, dropped silently while `still_written`)."""
+    lines = text.splitlines()
+    if lines and still_written(path) and not text.endswith("\n"):
+        lines.pop()
+    for number, line in enumerate(lines, start=1):
         if not line.strip():
             continue
         try:
@@ -170,3 +211,57 @@ def as_int(value: Any) -> int | None:
     if isinstance(value, float) and value.is_integer():
         return int(value)
     return None
+
+
+# -- where a log's bytes come from: a local file, or what was fetched for a URL ----------------------
+
+#: The bytes of logs on an object store, by URL, while their run group is linted (None elsewhere):
+#: `curvelint.remote` fetches a group's files and readers read them from memory.
+_FETCHED: ContextVar[Mapping[str, bytes | OSError] | None] = ContextVar("curvelint_fetched", default=None)
+
+
+@contextmanager
+def fetched(contents: Mapping[str, bytes | OSError]) -> Iterator[None]:
+    """Serve `contents` (path or URL -> its bytes, or the OSError its fetch met) to `open_source`
+    and `fetched_bytes`, so a reader reads a remote log exactly as it reads a local file."""
+    token = _FETCHED.set(contents)
+    try:
+        yield
+    finally:
+        _FETCHED.reset(token)
+
+
+def fetched_bytes(path: str) -> bytes | None:
+    """The bytes fetched for `path` (raising the OSError its fetch met); None for a local file,
+    which the reader opens (or memory-maps) itself."""
+    contents = _FETCHED.get()
+    if contents is None:
+        return None
+    data = contents.get(path)
+    if isinstance(data, OSError):
+        raise data
+    return data
+
+
+def open_source(path: str) -> BinaryIO:
+    """A log opened for reading in binary: what readers call instead of `open(path, "rb")`, so
+    one reader serves local paths and URLs alike (a URL's bytes are already in memory)."""
+    data = fetched_bytes(path)
+    return open(path, "rb") if data is None else io.BytesIO(data)
+
+
+@contextmanager
+def local_file(path: str) -> Iterator[str]:
+    """A file on disk holding the log, for libraries that must open it themselves (SQLite): the
+    path itself, or a temporary copy of a URL's fetched bytes that is removed afterwards."""
+    data = fetched_bytes(path)
+    if data is None:
+        yield path
+        return
+    import tempfile
+
+    with tempfile.TemporaryDirectory(prefix="curvelint-") as tmp:
+        copy = os.path.join(tmp, os.path.basename(path) or "log")
+        with open(copy, "wb") as fh:
+            fh.write(data)
+        yield copy

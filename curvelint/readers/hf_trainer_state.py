@@ -19,12 +19,13 @@ import json
 import math
 import os
 import re
-from typing import Any
+from typing import Any, Mapping
 
 import numpy as np
 
 from curvelint.model import Curve, ReadProblem, Severity
 from curvelint.readers.base import HEAD_BYTES, Reader, ReadError, Source, as_int, decode_text, json_lines
+from curvelint.readers.base import open_source  # a local file, or the bytes fetched for a URL
 from curvelint.readers.names import canonical_all
 
 FORMAT = "hf-trainer-state"
@@ -80,7 +81,7 @@ class HfTrainerStateReader(Reader):
             return None
         checkpoint = _CHECKPOINT_DIR.fullmatch(os.path.basename(os.path.dirname(path)))
         try:
-            with open(path, "rb") as fh:
+            with open_source(path) as fh:
                 found = _HEAD_GLOBAL_STEP.search(fh.read(HEAD_BYTES))
         except OSError:
             found = None  # read() reports it
@@ -88,7 +89,7 @@ class HfTrainerStateReader(Reader):
         return (step, checkpoint is None)
 
     def read(self, path: str) -> Source:
-        with open(path, "rb") as fh:
+        with open_source(path) as fh:
             data = fh.read()
         if not data.strip():
             raise ReadError("empty file", offset=0)
@@ -170,21 +171,19 @@ def _source(path: str, entries: list[Any], problems: list[ReadProblem], meta: di
     for pos, entry in enumerate(entries):
         if not isinstance(entry, dict):
             continue
-        if _SUMMARY_KEYS & entry.keys():
+        if is_summary(entry):
             meta["train_summary"] = entry
             after = [e for e in entries[pos + 1:] if isinstance(e, dict)]
             break
-        values = {k: v for k, v in _numbers(entry).items() if _is_curve(k)}
-        if not values:
+        point = entry_point(entry)
+        if point is None:
             continue
-        step = as_int(entry.get("step"))
+        step, epoch, values = point
         if step is None:
             no_step += 1
             continue
         repeated += step in steps_seen
         steps_seen.add(step)
-        epoch = entry.get("epoch")
-        epoch = float(epoch) if isinstance(epoch, (int, float)) and not isinstance(epoch, bool) else math.nan
         line = lines[pos] if lines is not None else 0
         for key, value in values.items():
             col = points.setdefault(key, ([], [], [], []))
@@ -223,12 +222,31 @@ def _no_curve(path: str, why: str, problems: list[ReadProblem] | None = None, me
     return Source(path=path, format=FORMAT, problems=[*(problems or []), problem], axis=STEP_AXIS, meta=meta or {})
 
 
+def is_summary(entry: Mapping[str, Any]) -> bool:
+    """Whether a `log_history` entry is the end-of-training summary (`train_loss`, `train_runtime`,
+    `total_flos`): an average over the run, no point of its curve, and the end of it."""
+    return bool(_SUMMARY_KEYS & entry.keys())
+
+
+def entry_point(entry: Mapping[str, Any]) -> tuple[int | None, float, dict[str, float]] | None:
+    """One `log_history` entry (a `Trainer.log` call) as (global step, fractional epoch or NaN,
+    {logged name: value}) with only the values that are curves (no step, epoch, timing or token
+    counter); None when it has none. The step is None when the entry has no integer `step`.
+    The reader and the live callback (`curvelint.hf`) both map entries with this."""
+    values = {k: v for k, v in _numbers(entry).items() if _is_curve(k)}
+    if not values:
+        return None
+    epoch = entry.get("epoch")
+    epoch = float(epoch) if isinstance(epoch, (int, float)) and not isinstance(epoch, bool) else math.nan
+    return as_int(entry.get("step")), epoch, values
+
+
 def _is_curve(key: str) -> bool:
     low = key.lower()
     return low not in _NOT_CURVES and not low.endswith(_NOT_CURVE_SUFFIXES)
 
 
-def _numbers(entry: dict[str, Any]) -> dict[str, float]:
+def _numbers(entry: Mapping[str, Any]) -> dict[str, float]:
     """The numeric values of one entry (null is NaN); strings, lists and flags are not curves."""
     out = {}
     for key, value in entry.items():

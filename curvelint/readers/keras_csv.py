@@ -16,6 +16,7 @@ import numpy as np
 
 from curvelint.model import Curve
 from curvelint.readers.base import NotALog, Reader, Source, history_by_name
+from curvelint.readers.base import open_source  # a local file, or the bytes fetched for a URL
 from curvelint.readers.names import AXIS_NAMES, axis_of, canonical_all, looks_like_metric
 from curvelint.readers.table import Table, header_cells, looks_like_header, parse_table
 
@@ -36,7 +37,7 @@ class KerasCsvReader(Reader):
         return looks_like_header(header_cells(head))
 
     def read(self, path: str) -> Source:
-        with open(path, "rb") as fh:
+        with open_source(path) as fh:
             table = parse_table(fh.read(), path)
         axis = next((h for h in table.header if h.strip().lower() in AXIS_NAMES | _INDEX_NAMES), None)
         why = not_per_epoch(table, axis, path)

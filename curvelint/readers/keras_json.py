@@ -21,7 +21,9 @@ from typing import Any
 import numpy as np
 
 from curvelint.model import EPOCH, Curve, ReadProblem
-from curvelint.readers.base import NotALog, Reader, ReadError, Source, as_int, decode_text, history_by_name
+from curvelint.readers.base import (Incomplete, NotALog, Reader, ReadError, Source, as_int, decode_text, history_by_name,
+                                    still_written)
+from curvelint.readers.base import open_source  # a local file, or the bytes fetched for a URL
 from curvelint.readers.names import AXIS_NAMES, axis_of, canonical_all, looks_like_metric
 
 FORMAT = "keras-json"
@@ -47,6 +49,8 @@ class KerasJsonReader(Reader):
         strict = history_by_name(path)
         try:
             return self._read(path, strict)
+        except Incomplete:
+            raise  # not yet written, whatever its name
         except NotALog as exc:
             if strict:
                 raise ReadError(f"named like a Keras history but holds none: {exc}") from None
@@ -57,14 +61,18 @@ class KerasJsonReader(Reader):
             raise NotALog("JSON nested too deeply") from None
 
     def _read(self, path: str, strict: bool) -> Source:
-        with open(path, "rb") as fh:
+        with open_source(path) as fh:
             data = fh.read()
         if not data.strip():
+            if still_written(path):
+                raise Incomplete("nothing written yet")
             raise ReadError("empty file", offset=0)
         text = decode_text(data, path)
         try:
             obj = json.loads(text)
         except json.JSONDecodeError as exc:
+            if still_written(path):  # json.dump is half-way through (re)writing it: not a broken file yet
+                raise Incomplete(f"JSON still being written ({exc.msg} at line {exc.lineno})") from None
             problem = ReadProblem(path, f"invalid JSON: {exc.msg} (column {exc.colno})", line=exc.lineno)
             salvaged = _salvage(text)
             if not salvaged:

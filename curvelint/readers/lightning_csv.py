@@ -13,6 +13,7 @@ import numpy as np
 
 from curvelint.model import BATCH, EPOCH, Curve, series_key
 from curvelint.readers.base import Reader, Source, add_epoch_means, epochs_at
+from curvelint.readers.base import open_source  # a local file, or the bytes fetched for a URL
 from curvelint.readers.names import AXIS_NAMES, STEP, Canonical, canonical_all
 from curvelint.readers.table import Table, header_cells, looks_like_header, parse_table
 
@@ -31,7 +32,7 @@ class LightningCsvReader(Reader):
         return {"epoch", "step"} <= cells and looks_like_header(list(cells))
 
     def read(self, path: str) -> Source:
-        with open(path, "rb") as fh:
+        with open_source(path) as fh:
             table = parse_table(fh.read(), path)
         epoch_name = next((h for h in table.header if h.lower() == "epoch"), "epoch")
         step_name = next((h for h in table.header if h.lower() == "step"), "step")

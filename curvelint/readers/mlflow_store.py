@@ -34,6 +34,7 @@ import numpy as np
 
 from curvelint.model import Curve, ReadProblem, Severity
 from curvelint.readers.base import HEAD_BYTES, NotALog, Reader, ReadError, Source
+from curvelint.readers.base import local_file, open_source  # a local file, or the bytes fetched for a URL
 from curvelint.readers.ultralytics import is_ultralytics, tracked_names, with_total_losses
 
 FORMAT = "mlflow"
@@ -137,7 +138,7 @@ def _metric_files(metrics_dir: str) -> Iterable[tuple[str, str]]:
 def _read_metric_file(path: str, problems: list[ReadProblem]) -> Points | None:
     """The points of one metric file; a malformed line is reported with its number and skipped."""
     try:
-        with open(path, "rb") as fh:
+        with open_source(path) as fh:
             data = fh.read()
     except OSError as exc:
         problems.append(ReadProblem(path, f"cannot read: {exc.strerror or exc}"))
@@ -184,7 +185,7 @@ def _load_yaml(path: str, missing_ok: bool = False) -> Any:
     import yaml  # only when an MLflow store is read
 
     try:
-        with open(path, "rb") as fh:
+        with open_source(path) as fh:
             data = fh.read(1 << 20)
     except OSError:
         if missing_ok:
@@ -221,10 +222,14 @@ class MlflowSqliteReader(Reader):
     def read_runs(self, path: str) -> list[Source]:
         """One Source per MLflow run of the database (deleted runs and runs that logged no metric
         left out), oldest first; each names its run in `meta["mlflow"]`."""
+        with local_file(path) as real:  # SQLite opens files itself: a URL's bytes go to a temporary one
+            return self._read_runs(path, real)
+
+    def _read_runs(self, path: str, real: str) -> list[Source]:
         import sqlite3
 
         try:
-            con = _connect(path)
+            con = _connect(real)
         except sqlite3.Error as exc:
             raise ReadError(f"cannot open the SQLite database: {exc}") from None
         try:

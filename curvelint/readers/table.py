@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from curvelint.model import ReadProblem, Severity
-from curvelint.readers.base import ReadError, decode_text
+from curvelint.readers.base import Incomplete, ReadError, decode_text, still_written, written_lines
 from curvelint.readers.names import looks_like_metric
 
 MISSING = frozenset({"", "na", "n/a", "none", "null", "-"})
@@ -123,7 +123,10 @@ def parse_table(data: bytes, path: str) -> Table:
     Linear in the file size: one csv reader for all lines, one float() per cell, and the
     (costly) repeated-header check only for rows whose first cell is not a number.
     """
+    data = written_lines(data, path)  # a row still being written is not read yet
     if not data.strip():
+        if still_written(path):
+            raise Incomplete("no complete line written yet")
         raise ReadError("empty file", offset=0)
     text = decode_text(data, path)
     lines = text.split("\n")  # "\r" is stripped line by line: a second list of a big log costs hundreds of MB

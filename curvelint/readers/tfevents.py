@@ -20,7 +20,9 @@ from dataclasses import dataclass
 import numpy as np
 
 from curvelint.model import BATCH, EPOCH, Curve, ReadProblem
-from curvelint.readers.base import Reader, ReadError, Source, add_epoch_means, epochs_at, split_hint_for
+from curvelint.readers.base import (Incomplete, Reader, ReadError, Source, add_epoch_means, epochs_at, split_hint_for,
+                                    still_written)
+from curvelint.readers.base import fetched_bytes  # a URL's bytes fetched for it
 from curvelint.readers.names import canonical_all
 
 FORMAT = "tensorboard"
@@ -84,15 +86,21 @@ def read_scalars(path: str) -> tuple[Scalars, list[ReadProblem]]:
     from curvelint.readers.event_batch import EventBatch  # not imported until an event file is read
     from curvelint.readers.tfrecord import Framer, NotEventFile
 
-    size = os.path.getsize(path)
+    fetched = fetched_bytes(path)  # a URL's bytes, already in memory; a local file is mapped
+    size = os.path.getsize(path) if fetched is None else len(fetched)
     if size == 0:
+        if still_written(path):
+            raise Incomplete("nothing written yet")
         raise ReadError("empty event file (0 bytes)", offset=0)
-    with open(path, "rb") as fh:
-        buf = mmap.mmap(fh.fileno(), 0, access=mmap.ACCESS_READ)  # closed when the last view of it goes
+    if fetched is None:
+        with open(path, "rb") as fh:
+            buf = mmap.mmap(fh.fileno(), 0, access=mmap.ACCESS_READ)  # closed when the last view of it goes
+    else:
+        buf = fetched
     data = np.frombuffer(buf, dtype=np.uint8)
     framer = Framer(buf, data, path)
     batch = EventBatch(buf, data)
-    release = getattr(mmap, "MADV_DONTNEED", None)
+    release = getattr(mmap, "MADV_DONTNEED", None) if fetched is None else None
     released = 0
     try:
         while not framer.done:

@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from curvelint.model import ReadProblem, Severity
+from curvelint.readers.base import still_written
 
 _HEADER = struct.Struct("<QI")
 _U32 = struct.Struct("<I")
@@ -205,10 +206,14 @@ class Framer:
         return resume
 
     def _truncated(self, offset: int) -> None:
+        """The file ends inside a record: a note, or, for a file still being written, nothing (its
+        writer has not finished that record; the next read gets it, as TensorBoard does)."""
+        self.done = True
+        if still_written(self.path):
+            return
         self.problems.append(ReadProblem(
             self.path, f"file ends inside a record after {self.records} complete records (still being written?); read what was complete",
             offset=offset, severity=Severity.INFO))
-        self.done = True
 
 
 def _resync(buf, start: int, size: int) -> int | None:

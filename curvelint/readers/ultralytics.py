@@ -27,6 +27,7 @@ import numpy as np
 
 from curvelint.model import TRAIN, VAL, Curve, series_key
 from curvelint.readers.base import Reader, Source
+from curvelint.readers.base import open_source  # a local file, or the bytes fetched for a URL
 from curvelint.readers.names import canonical_all
 from curvelint.readers.table import header_cells, parse_table
 
@@ -164,7 +165,7 @@ class UltralyticsReader(Reader):
                 and any(c.startswith(("metrics/", "lr/", "x/lr")) for c in cells))
 
     def read(self, path: str) -> Source:
-        with open(path, "rb") as fh:
+        with open_source(path) as fh:
             table = parse_table(fh.read(), path)
         epoch_col = next((h for h in table.header if h.strip().lower() == "epoch"), None)
         epoch_of, has_epoch = table.by_row(epoch_col) if epoch_col else (np.arange(len(table.lines)), None)

@@ -31,6 +31,7 @@ import numpy as np
 
 from curvelint.model import VAL, Curve, ReadProblem, Severity
 from curvelint.readers.base import Reader, ReadError, Source, decode_text, json_lines
+from curvelint.readers.base import open_source  # a local file, or the bytes fetched for a URL
 from curvelint.readers.ultralytics import is_ultralytics, tracked_names, with_total_losses
 
 FORMAT = "wandb"
@@ -90,7 +91,7 @@ class WandbRunReader(Reader):
         name = os.path.basename(path)
         if name.endswith(TRANSACTION_SUFFIX):
             return _read_transaction_log(path)
-        with open(path, "rb") as fh:
+        with open_source(path) as fh:
             data = fh.read()
         if name == SUMMARY_NAME:
             return _read_summary(path, data)
@@ -150,7 +151,7 @@ def _sibling_summary(path: str) -> dict[str, float] | None:
     directory = os.path.dirname(path)
     for candidate in (os.path.join(directory, SUMMARY_NAME), os.path.join(directory, "files", SUMMARY_NAME)):
         try:
-            with open(candidate, "rb") as fh:
+            with open_source(candidate) as fh:
                 summary = json.loads(fh.read(1 << 22).decode("utf-8", "replace"))
         except (OSError, ValueError, RecursionError):
             continue
@@ -321,7 +322,7 @@ def _axis(curves: list[Curve], steps: list[int | None], epochs: list[float], axi
 
 
 def _read_transaction_log(path: str) -> Source:
-    with open(path, "rb") as fh:
+    with open_source(path) as fh:
         data = fh.read()
     if len(data) < FILE_HEADER.size:
         raise ReadError(f"truncated W&B transaction log: {len(data)} bytes, shorter than its header", offset=0)
