@@ -360,10 +360,14 @@ class Watcher:
         events: list[Event] = []
         if self._groups is None or self._needs_discovery(changes):
             events += self._discover(now)
+        beside: set[str] = set()  # runs with a changed file that is not one of their logs
         for path in changes.paths:
-            owner = self._member_of.get(path) or self._owner(path)
+            member = self._member_of.get(path)
+            owner = member or self._owner(path)
             if owner is not None:
                 forced.add(owner)  # a member, or a file its reader reads beside it (MLflow metrics)
+                if member is None:
+                    beside.add(owner)
         forced |= {key for key, at in self._settles.items() if at <= now}
         if self._finished:
             forced |= {key for key, linted in self._linted.items() if linted.growing}
@@ -371,7 +375,7 @@ class Watcher:
         self.relinted = 0
         for key in sorted(forced):
             if key in (self._groups or {}):
-                events += self._lint(key, now, changes)
+                events += self._lint(key, now, key in beside)
         return _sorted(events)
 
     def finish(self) -> list[Event]:
@@ -446,7 +450,9 @@ class Watcher:
 
     # -- linting one run directory ---------------------------------------------------------------
 
-    def _lint(self, key: str, now: float, changes: Changes) -> list[Event]:
+    def _lint(self, key: str, now: float, touched: bool) -> list[Event]:
+        """Lint one run directory again; `touched`: a file beside its logs changed, one its reader
+        may read (MLflow metrics), so its cached reads are dropped."""
         assert self._groups is not None
         group = self._groups[key]
         before = self._linted.get(key)
@@ -458,7 +464,6 @@ class Watcher:
         window = max(self.settle, min(GAP_FACTOR * gap, MAX_SETTLE))
         grow = frozenset() if self._finished else frozenset(
             path for path, s in members.items() if s is not None and now - s[1] / 1e9 < window)
-        touched = self._touched(key, members, changes)
         if before is not None and before.members == members and before.growing == grow and not touched:
             self._schedule(key, members, grow, window)
             return []  # its settle time came, but a file of it was written again since
@@ -476,10 +481,6 @@ class Watcher:
         self._linted[key] = _Linted(members, grow, runs, findings, notes, newest, gap)
         self._schedule(key, members, grow, window)
         return _diff(before.findings if before else [], findings, {r.id: r for r in runs}, now)
-
-    def _touched(self, key: str, members: dict[str, Stat | None], changes: Changes) -> bool:
-        """Whether a file beside the run's logs changed (one its reader may read: MLflow metrics)."""
-        return any(p not in members and self._owner(p) == key for p in changes.paths)
 
     def _schedule(self, key: str, members: dict[str, Stat | None], grow: frozenset[str], window: float) -> None:
         if grow:
